@@ -1,0 +1,1 @@
+"""Default settings (installed as ``maigie_core.config``)."""

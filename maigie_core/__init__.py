@@ -1,0 +1,67 @@
+"""Maigie core: the app factory, the plugin contract and the services plugins use.
+
+Plugin authors need only what is exported here; the contract itself is
+``maigie_core.hookspecs`` (documented in ``docs/plugins.md``).
+"""
+
+from maigie_core.app import create_app
+from maigie_core.db import Model, transaction, utcnow
+from maigie_core.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    MaigieError,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    SubscriptionLimitExceeded,
+    Unauthorized,
+    ValidationFailed,
+)
+from maigie_core.events import Event, emit
+from maigie_core.hookspecs import (
+    AIAction,
+    EventSubscriber,
+    Migrations,
+    TierLimit,
+    hookimpl,
+    hookspec,
+)
+from maigie_core.principal import Principal
+from maigie_core.runtime import plugin_settings, resolve_object, runtime
+from maigie_core.settings import Settings, load_settings
+from maigie_core.tasks import TaskDefinition, periodic_task, task
+
+__all__ = [
+    "AIAction",
+    "BadRequest",
+    "Conflict",
+    "Event",
+    "EventSubscriber",
+    "Forbidden",
+    "MaigieError",
+    "Migrations",
+    "Model",
+    "NotFound",
+    "Principal",
+    "RateLimited",
+    "ServiceUnavailable",
+    "Settings",
+    "SubscriptionLimitExceeded",
+    "TaskDefinition",
+    "TierLimit",
+    "Unauthorized",
+    "ValidationFailed",
+    "create_app",
+    "emit",
+    "hookimpl",
+    "hookspec",
+    "load_settings",
+    "periodic_task",
+    "plugin_settings",
+    "resolve_object",
+    "runtime",
+    "task",
+    "transaction",
+    "utcnow",
+]

@@ -1,0 +1,243 @@
+"""The ``maigie`` command line: serve, migrate, plugins, doctor (+ plugin commands).
+
+Every failure is one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from maigie_core.db import open_database
+from maigie_core.db.migrations import MigrationError, apply_migrations, pending
+from maigie_core.plugins import PluginError, PluginHost, read_plugin_state, write_plugin_state
+from maigie_core.settings import Settings, SettingsError, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings.check_production()
+        return settings
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _build_app(settings: Settings) -> Any:
+    from maigie_core.app import create_app
+
+    try:
+        return create_app(settings)
+    except (PluginError, SettingsError, MigrationError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _migrate(app: Any) -> list[tuple[str, str]]:
+    from maigie_core.runtime import runtime
+
+    rt = runtime(app)
+    try:
+        return apply_migrations(rt.db, rt.migrations)
+    except MigrationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="maigie", prog_name="maigie")
+def cli() -> None:
+    """Maigie: the backend of an AI study companion."""
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (HOST).")
+@click.option("--port", type=int, default=None, help="Port (PORT).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (WORKERS).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the HTTP and WebSocket API with hypercorn.
+
+    On the embedded default (SQLite, no Redis) pending migrations are applied first.
+    """
+    from hypercorn.config import Config
+
+    from maigie_core.logs import configure_logging
+
+    settings = _settings(HOST=host, PORT=port, WORKERS=workers)
+    configure_logging(settings)
+    app = _build_app(settings)
+    if settings.database_url.startswith("sqlite"):
+        for owner, name in _migrate(app):
+            click.echo(f"applied migration {owner}/{name}", err=True)
+    config = Config()
+    config.bind = [f"{settings.HOST}:{settings.PORT}"]
+    config.accesslog = None  # the app logs each request once, with its request id
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.graceful_timeout = 10
+    if settings.WORKERS > 1:
+        from hypercorn.run import run
+
+        config.application_path = "maigie_core.asgi:app"
+        config.workers = settings.WORKERS
+        sys.exit(run(config))
+    asyncio.run(_serve_one(app, config))
+
+
+async def _serve_one(app: Any, config: Any) -> None:
+    from hypercorn.asyncio import serve as hypercorn_serve
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending schema migrations of the core and every enabled plugin."""
+    app = _build_app(_settings())
+    ran = _migrate(app)
+    for owner, name in ran:
+        click.echo(f"applied {owner}/{name}")
+    click.echo(f"{len(ran)} migration(s) applied" if ran else "nothing to migrate")
+
+
+@cli.group()
+def plugins() -> None:
+    """Inspect, enable and disable plugins."""
+
+
+def _plugin_host(settings: Settings) -> PluginHost:
+    db = open_database(settings.database_url)
+    return PluginHost(enabled_state=read_plugin_state(db), strict=False)
+
+
+@plugins.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_list(as_json: bool) -> None:
+    """Every installed plugin: name, version, enabled, hooks, load error."""
+    host = _plugin_host(_settings())
+    records = sorted(host.records.values(), key=lambda r: r.name)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in records], indent=2))
+        return
+    if not records:
+        click.echo("no plugins installed")
+    for r in records:
+        state = "enabled" if r.enabled else "disabled"
+        line = f"{r.name} {r.version} {state} hooks: {', '.join(r.hooks) or '-'}"
+        if r.error:
+            line += f" ERROR: {r.error}"
+        click.echo(line)
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    settings = _settings()
+    host = _plugin_host(settings)
+    if name not in host.records:
+        known = ", ".join(sorted(host.records)) or "none installed"
+        raise click.ClickException(f"unknown plugin {name!r} (installed: {known})")
+    from maigie_core.app import CORE_MIGRATIONS
+
+    db = open_database(settings.database_url)
+    apply_migrations(db, [CORE_MIGRATIONS])
+    write_plugin_state(db, name, enabled)
+    word = "enabled" if enabled else "disabled"
+    click.echo(f"{name} {word}; takes effect when the server next starts")
+
+
+@plugins.command("enable")
+@click.argument("name")
+def plugins_enable(name: str) -> None:
+    """Enable an installed plugin (persisted)."""
+    _set_enabled(name, True)
+
+
+@plugins.command("disable")
+@click.argument("name")
+def plugins_disable(name: str) -> None:
+    """Disable an installed plugin (persisted): its routes and tasks disappear."""
+    _set_enabled(name, False)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check settings, database, migrations, Redis and plugins; one line each."""
+    failures = 0
+
+    def report(ok: bool, what: str, detail: str) -> None:
+        nonlocal failures
+        failures += 0 if ok else 1
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {what}: {detail}")
+
+    try:
+        settings = load_settings()
+        settings.check_production()
+        report(True, "settings", f"{settings.ENVIRONMENT}, data dir {settings.MAIGIE_DATA_DIR}")
+    except SettingsError as exc:
+        report(False, "settings", str(exc))
+        sys.exit(1)
+    try:
+        db = open_database(settings.database_url)
+        with db.allow_sync():
+            db.execute_sql("SELECT 1")
+        report(True, "database", _redact(settings.database_url))
+    except Exception as exc:
+        report(False, "database", f"{_redact(settings.database_url)}: {exc}".splitlines()[0])
+        sys.exit(1)
+    host = PluginHost(enabled_state=read_plugin_state(db), strict=False)
+    for record in sorted(host.records.values(), key=lambda r: r.name):
+        state = "enabled" if record.enabled else "disabled"
+        report(record.error is None, f"plugin {record.name}", record.error or state)
+    try:
+        app = _build_app(settings)
+        from maigie_core.runtime import runtime
+
+        todo = pending(db, runtime(app).migrations)
+        report(not todo, "migrations",
+               "all applied" if not todo else f"{len(todo)} pending, run `maigie migrate`")
+    except (click.ClickException, MigrationError) as exc:
+        report(False, "migrations", str(exc))
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+            report(True, "redis", _redact(settings.REDIS_URL))
+        except Exception as exc:
+            report(False, "redis", f"{_redact(settings.REDIS_URL)}: {exc}")
+    else:
+        report(True, "redis", "not configured (in-process fallbacks)")
+    sys.exit(1 if failures else 0)
+
+
+def _redact(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def _add_plugin_commands(group: click.Group) -> None:
+    """Let enabled plugins add commands; a broken setup leaves the core commands usable."""
+    try:
+        settings = load_settings()
+        host = _plugin_host(settings)
+        host.collect("register_commands", cli=group)
+    except Exception as exc:  # reported by `maigie doctor`; core commands still work
+        click.echo(f"warning: plugin commands unavailable: {exc}".splitlines()[0], err=True)
+
+
+def main() -> None:
+    _add_plugin_commands(cli)
+    cli(prog_name="maigie")

@@ -1,0 +1,223 @@
+"""The data layer: peewee models with async access through peewee-async.
+
+One code path for SQLite (the embedded default, a file in ``MAIGIE_DATA_DIR``) and
+PostgreSQL (``DATABASE_URL=postgresql://…``, pooled by psycopg_pool). Models subclass
+:class:`Model`; they are bound to the process's database when an app is created.
+
+Use ``async with transaction():`` for writes: it nests (savepoints) and delivers the
+domain events emitted inside it only after the outermost commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiosqlite
+import peewee
+import peewee_async
+import psycopg
+import psycopg_pool
+from peewee_async.pool import PoolBackend, PsycopgPoolBackend
+
+from maigie_core import events
+
+__all__ = [
+    "Database",
+    "Model",
+    "connect_database",
+    "database",
+    "transaction",
+    "utcnow",
+]
+
+#: The process-wide proxy every model is bound to; ``connect_database`` initialises it.
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = (
+    ("foreign_keys", "ON"),
+    ("busy_timeout", "30000"),
+    ("synchronous", "NORMAL"),
+)
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: what every timestamp column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Model(peewee_async.AioModel):  # type: ignore[misc]
+    """Base of every Maigie model: UUID primary key, created/updated timestamps."""
+
+    id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class _SqlitePool:
+    """A real pool of aiosqlite connections with the pragmas applied once each.
+
+    peewee-async opens a connection (and a thread) per query outside a connection
+    context and ignores ``pragmas=``; this keeps connections and sets them.
+    """
+
+    def __init__(self, path: str, max_size: int) -> None:
+        self.path = path
+        self.idle: list[aiosqlite.Connection] = []
+        self.slots = asyncio.Semaphore(max_size)
+        self.closed = False
+        self.in_use = 0
+
+    async def acquire(self) -> aiosqlite.Connection:
+        await self.slots.acquire()
+        try:
+            if self.idle:
+                conn = self.idle.pop()
+            else:
+                conn = await aiosqlite.connect(self.path, isolation_level=None)
+                for name, value in SQLITE_PRAGMAS:
+                    await conn.execute(f"PRAGMA {name}={value}")
+        except BaseException:
+            self.slots.release()
+            raise
+        self.in_use += 1
+        return conn
+
+    async def release(self, conn: aiosqlite.Connection) -> None:
+        self.in_use -= 1
+        try:
+            if self.closed or conn.in_transaction:
+                await conn.close()
+            else:
+                self.idle.append(conn)
+        finally:
+            self.slots.release()
+
+    async def close(self) -> None:
+        self.closed = True
+        while self.idle:
+            await self.idle.pop().close()
+
+
+class SqlitePoolBackend(PoolBackend):
+    required_modules = ["aiosqlite"]
+
+    async def create(self) -> None:
+        self.pool = _SqlitePool(self.database, int(self.connect_params.get("max_size", 8)))
+
+    @property
+    def is_connected(self) -> bool:
+        return self.pool is not None and not self.pool.closed
+
+    async def acquire(self) -> Any:
+        if self.pool is None:
+            await self.connect()
+        return await self.pool.acquire()
+
+    async def release(self, conn: Any) -> None:
+        await self.pool.release(conn)
+
+    def has_acquired_connections(self) -> bool:
+        return self.pool is not None and self.pool.in_use > 0
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+
+
+class PostgresPoolBackend(PsycopgPoolBackend):
+    """psycopg_pool from a plain connection URL (peewee-async wants host/user/...)."""
+
+    async def create(self) -> None:
+        params = self.connect_params
+        pool = psycopg_pool.AsyncConnectionPool(
+            params["conninfo"],
+            kwargs={"cursor_factory": psycopg.AsyncClientCursor, "autocommit": True},
+            min_size=params.get("min_size", 1),
+            max_size=params.get("max_size", 10),
+            timeout=params.get("timeout", 10),
+            check=psycopg_pool.AsyncConnectionPool.check_connection,
+            open=False,
+        )
+        await pool.open()
+        self.pool = pool
+
+
+class SqliteDatabase(peewee_async.SqliteDatabase):  # type: ignore[misc]
+    pool_backend_cls = SqlitePoolBackend
+
+    def _connect(self) -> Any:
+        conn = super()._connect()
+        for name, value in SQLITE_PRAGMAS:
+            conn.execute(f"PRAGMA {name}={value}")
+        return conn
+
+
+class PostgresDatabase(peewee_async.Psycopg3Database):  # type: ignore[misc]
+    pool_backend_cls = PostgresPoolBackend
+
+
+Database = SqliteDatabase | PostgresDatabase
+
+
+def open_database(url: str, pool_min: int = 1, pool_max: int = 10) -> Database:
+    """Create (not connect) the database for ``url``: ``sqlite:///path`` or ``postgresql://``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite:///") :]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db: Database = SqliteDatabase(path, pool_params={"max_size": max(pool_max, 2)})
+        with db.allow_sync():
+            db.execute_sql("PRAGMA journal_mode=WAL")
+        return db
+    if parts.scheme in ("postgresql", "postgres"):
+        conninfo = url.replace("postgres://", "postgresql://", 1)
+        return PostgresDatabase(
+            unquote(parts.path.lstrip("/")),
+            host=parts.hostname or "localhost",
+            port=parts.port or 5432,
+            user=unquote(parts.username or "") or None,
+            password=unquote(parts.password or "") or None,
+            pool_params={"conninfo": conninfo, "min_size": pool_min, "max_size": pool_max},
+        )
+    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")
+
+
+def connect_database(url: str, pool_min: int = 1, pool_max: int = 10) -> Database:
+    """Open the database for ``url`` and bind every model to it (process-wide)."""
+    db = open_database(url, pool_min, pool_max)
+    database.initialize(db)
+    return db
+
+
+def is_postgres(db: peewee.Database) -> bool:
+    return isinstance(db, peewee.PostgresqlDatabase)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """A transaction (a savepoint when nested) whose events go out after commit."""
+    outer, inner, token = events.begin_buffer()
+    try:
+        async with database.aio_atomic():
+            yield
+    finally:
+        events.end_buffer(token)
+    # Committed (an exception above skips this): hand events up, or deliver them.
+    if outer is not None:
+        outer.extend(inner)
+    elif inner:
+        from quart import current_app
+
+        await current_app.extensions["maigie"].events.publish(inner)

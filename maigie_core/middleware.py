@@ -1,0 +1,81 @@
+"""Per-request plumbing: request id, access log, security headers, CORS, body limit.
+
+Written as Quart before/after-request functions rather than ASGI layers: each costs a
+few microseconds, which matters at thousands of requests per second per core.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from quart import Quart, Response, g, request
+from quart_cors import cors
+
+from maigie_core.settings import Settings
+
+access_log = logging.getLogger("maigie.access")
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def install_middleware(app: Quart, settings: Settings) -> None:
+    """Wire request id, access log, headers, CORS and the body size limit into ``app``."""
+    app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
+    security_headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+    if settings.is_production:
+        security_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    log_requests = settings.ACCESS_LOG
+
+    @app.before_request
+    async def assign_request_id() -> None:
+        supplied = request.headers.get(REQUEST_ID_HEADER)
+        if supplied and _SANE_REQUEST_ID.match(supplied):
+            g.request_id = supplied
+        else:
+            g.request_id = uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    async def finish_response(response: Response) -> Response:
+        request_id = g.get("request_id")
+        if request_id is None:  # the request failed before before_request ran
+            request_id = g.request_id = uuid.uuid4().hex
+        response.headers[REQUEST_ID_HEADER] = request_id
+        response.headers.update(security_headers)
+        if log_requests:
+            started = g.get("started")
+            elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+            # The path only: query strings may carry tokens and never reach the log.
+            access_log.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                elapsed_ms,
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed_ms, 2),
+                },
+            )
+        return response
+
+    if settings.CORS_ORIGINS:
+        cors(
+            app,
+            allow_origin=settings.CORS_ORIGINS,
+            allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER, "Idempotency-Key"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+            max_age=600,
+        )

@@ -1,0 +1,56 @@
+"""The OpenAPI document: quart-schema's, plus the error envelope on every operation.
+
+Every operation gets a ``default`` response with the :class:`ErrorResponse` envelope
+(and a documented 422 where it takes a body or a query string), so clients see the one
+error format the app actually sends. Extra component schemas (the WebSocket protocol's
+messages) can be published through ``Runtime.extra_schemas``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from quart_schema import OpenAPIProvider
+
+from maigie_core.errors import ErrorResponse
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_ERROR_CONTENT = {"application/json": {"schema": _ERROR_REF}}
+_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def component_schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    """JSON Schemas of ``models`` for ``components.schemas`` (nested ones hoisted)."""
+    out: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    return out
+
+
+class MaigieOpenAPIProvider(OpenAPIProvider):
+    extra_schemas: dict[str, Any] = {}
+
+    def schema(self) -> dict[str, Any]:
+        document = super().schema()
+        components = document["components"]["schemas"]
+        components.update(component_schemas(ErrorResponse))
+        runtime = self._app.extensions.get("maigie")
+        components.update(getattr(runtime, "extra_schemas", {}) or {})
+        for path_item in document["paths"].values():
+            for method in _METHODS:
+                operation = path_item.get(method)
+                if operation is None:
+                    continue
+                responses = {str(k): v for k, v in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                responses.setdefault(
+                    "default", {"description": "Error (the envelope)", "content": _ERROR_CONTENT}
+                )
+                if "requestBody" in operation or operation.get("parameters"):
+                    responses.setdefault(
+                        "422", {"description": "Validation error", "content": _ERROR_CONTENT}
+                    )
+        return document

@@ -1,0 +1,167 @@
+"""Settings: environment variables > TOML file named by ``MAIGIE_CONFIG`` > defaults.
+
+The defaults live in ``config/default.toml`` (installed as ``maigie_core.config``).
+Keys are the environment-variable names of the original system. Plugin settings are
+namespaced: TOML ``[plugins.NAME]`` tables and ``MAIGIE_PLUGINS__NAME__KEY`` variables,
+validated by the pydantic model a plugin returns from ``register_settings``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_SECRET_KEY = "change-me"
+PLUGIN_ENV_PREFIX = "MAIGIE_PLUGINS__"
+
+
+class SettingsError(Exception):
+    """Settings are unusable; the message is one line an operator can act on."""
+
+
+class Settings(BaseModel):
+    """Validated core settings. Field names are the environment-variable names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    APP_NAME: str = "Maigie"
+    ENVIRONMENT: Literal["development", "production", "test"] = "development"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    SECRET_KEY: str = DEFAULT_SECRET_KEY
+    MAIGIE_DATA_DIR: Path = Path("./data")
+    DATABASE_URL: str = ""
+    DATABASE_POOL_MIN: int = Field(1, ge=0)
+    DATABASE_POOL_MAX: int = Field(10, ge=1)
+    REDIS_URL: str = ""
+    REDIS_KEY_PREFIX: str = "maigie:"
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(30, ge=1)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(7, ge=1)
+    CORS_ORIGINS: list[str] = []
+    MAX_BODY_BYTES: int = Field(1_048_576, ge=1024)
+    OAUTH_GOOGLE_CLIENT_ID: str = ""
+    OAUTH_GOOGLE_CLIENT_SECRET: str = ""
+    OAUTH_GITHUB_CLIENT_ID: str = ""
+    OAUTH_GITHUB_CLIENT_SECRET: str = ""
+    OAUTH_REDIRECT_URI: str = ""
+    WEBSOCKET_HEARTBEAT_INTERVAL: float = Field(30, gt=0)
+    WEBSOCKET_HEARTBEAT_TIMEOUT: float = Field(60, gt=0)
+    LOGIN_RATE_PER_MINUTE: int = Field(10, ge=1)
+    AI_CHAT_RATE_PER_MINUTE: int = Field(20, ge=1)
+    PUBLIC_BASE_URL: str = "http://localhost:8000"
+    TRUSTED_PROXIES: list[str] = []
+    ACCESS_LOG: bool = True
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(8000, ge=0, le=65535)
+    WORKERS: int = Field(1, ge=1)
+    STRICT_PLUGINS: bool = False
+    plugins: dict[str, dict[str, Any]] = {}
+
+    @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            if value.startswith("["):
+                return json.loads(value)
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.ENVIRONMENT == "production"
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.DATABASE_URL:
+            return self.DATABASE_URL
+        return f"sqlite:///{self.MAIGIE_DATA_DIR / 'maigie.db'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        """True on the embedded default: SQLite and no Redis."""
+        return self.database_url.startswith("sqlite") and not self.REDIS_URL
+
+    def plugin_settings(self, name: str) -> dict[str, Any]:
+        """The raw settings table of plugin ``name`` (validated by the plugin manager)."""
+        return dict(self.plugins.get(name, {}))
+
+    def check_production(self) -> None:
+        """Refuse unsafe production settings with a one-line reason."""
+        if self.is_production and (
+            not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32
+        ):
+            raise SettingsError(
+                "SECRET_KEY must be set to a random value of at least 32 characters "
+                "when ENVIRONMENT=production"
+            )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise SettingsError(f"MAIGIE_CONFIG names {path}, which does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("maigie_core.config").joinpath("default.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    fields = Settings.model_fields
+    for key, raw in environ.items():
+        if key in fields and key != "plugins":
+            values[key] = raw
+        elif key == "MAIGIE_STRICT_PLUGINS":
+            values["STRICT_PLUGINS"] = raw
+        elif key.startswith(PLUGIN_ENV_PREFIX):
+            parts = key[len(PLUGIN_ENV_PREFIX) :].split("__", 1)
+            if len(parts) == 2 and all(parts):
+                plugin, setting = parts[0].lower(), parts[1].lower()
+                values.setdefault("plugins", {}).setdefault(plugin, {})[setting] = raw
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Build :class:`Settings` from defaults, ``MAIGIE_CONFIG`` and the environment.
+
+    ``overrides`` win over everything (used by tests and the CLI).
+    """
+    environ = os.environ if environ is None else environ
+    data = _defaults()
+    config_path = environ.get("MAIGIE_CONFIG")
+    if config_path:
+        data = _merge(data, _read_toml(Path(config_path)))
+    data = _merge(data, _from_environ(environ))
+    data = _merge(data, overrides)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettingsError(f"setting {where}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""The core's schema migrations (installed as ``maigie_core.migrations``)."""
