@@ -115,6 +115,7 @@ _HTTP_CODES = {
 _HTTP_MESSAGES = {
     404: "Resource not found",
     405: "Method not allowed",
+    400: "Malformed request body",  # Quart raises 400 when it cannot parse a body
     413: "Request body too large",
 }
 
@@ -162,9 +163,7 @@ def _debug_detail(error: BaseException) -> Any:
 
 
 async def _handle_maigie_error(error: MaigieError) -> Response:
-    return error_response(
-        error.status_code, error.code, error.message, error.detail, error.headers
-    )
+    return error_response(error.status_code, error.code, error.message, error.detail, error.headers)
 
 
 async def _handle_request_validation(error: RequestSchemaValidationError) -> Response:
@@ -184,8 +183,6 @@ async def _handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     code = _HTTP_CODES.get(status, "HTTP_ERROR")
     message = _HTTP_MESSAGES.get(status) or error.name
-    if status == 400:
-        message = "Malformed request body" if "JSON" in (error.description or "") else error.name
     headers: dict[str, str] = {}
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]

@@ -76,8 +76,12 @@ class EventBus:
         delivered = []
         for event in events:
             numbered = Event(
-                event.name, event.user_id, event.data, event.channel,
-                event.occurred_at, await self.next_id(),
+                event.name,
+                event.user_id,
+                event.data,
+                event.channel,
+                event.occurred_at,
+                await self.next_id(),
             )
             for sink in self.sinks:
                 await sink(numbered)

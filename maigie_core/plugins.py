@@ -120,8 +120,11 @@ class PluginHost:
             self._fail(record, f"a plugin named {record.name!r} is already installed")
             return
         record.hooks = _implemented_hooks(record.plugin)
-        unknown = [h for h in record.hooks if not hasattr(self.pm.hook, h) or
-                   not getattr(self.pm.hook, h).has_spec()]
+        unknown = [
+            h
+            for h in record.hooks
+            if not hasattr(self.pm.hook, h) or not getattr(self.pm.hook, h).has_spec()
+        ]
         if unknown:
             func = getattr(record.plugin, unknown[0], None) or unknown[0]
             known = ", ".join(sorted(n for n in dir(hookspecs) if _is_spec(n)))
@@ -159,8 +162,7 @@ class PluginHost:
                 raise
             except Exception as exc:
                 raise PluginError(
-                    f"plugin {impl.plugin_name!r}: {hook_name} raised "
-                    f"{type(exc).__name__}: {exc}"
+                    f"plugin {impl.plugin_name!r}: {hook_name} raised {type(exc).__name__}: {exc}"
                 ) from exc
             if inspect.isawaitable(value):
                 if inspect.iscoroutine(value):

@@ -95,9 +95,8 @@ class Settings(BaseModel):
 
     def check_production(self) -> None:
         """Refuse unsafe production settings with a one-line reason."""
-        if self.is_production and (
-            not self.SECRET_KEY or self.SECRET_KEY == DEFAULT_SECRET_KEY or len(self.SECRET_KEY) < 32
-        ):
+        key = self.SECRET_KEY
+        if self.is_production and (not key or key == DEFAULT_SECRET_KEY or len(key) < 32):
             raise SettingsError(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "when ENVIRONMENT=production"
@@ -145,9 +144,7 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def load_settings(
-    environ: Mapping[str, str] | None = None, **overrides: Any
-) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     """Build :class:`Settings` from defaults, ``MAIGIE_CONFIG`` and the environment.
 
     ``overrides`` win over everything (used by tests and the CLI).

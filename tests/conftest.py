@@ -29,9 +29,14 @@ IN_CI = bool(os.environ.get("CI"))
 
 # A clean environment: the developer's own MAIGIE_* / DATABASE_URL never leak in.
 for _key in list(os.environ):
-    if _key in Settings.model_fields or _key.startswith("MAIGIE_PLUGINS__") or _key in (
-        "MAIGIE_CONFIG",
-        "MAIGIE_STRICT_PLUGINS",
+    if (
+        _key in Settings.model_fields
+        or _key.startswith("MAIGIE_PLUGINS__")
+        or _key
+        in (
+            "MAIGIE_CONFIG",
+            "MAIGIE_STRICT_PLUGINS",
+        )
     ):
         del os.environ[_key]
 
@@ -70,6 +75,20 @@ def redis_url() -> str:
     except Exception as exc:
         _unreachable("Redis", exc)
     return REDIS_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_postgres_schema() -> None:
+    """On PostgreSQL, start every run from an empty schema (no state from earlier runs)."""
+    if not PG_URL:
+        return
+    db = open_database(PG_URL)
+    try:
+        with db.allow_sync():
+            db.execute_sql("DROP SCHEMA public CASCADE")
+            db.execute_sql("CREATE SCHEMA public")
+    except Exception as exc:
+        _unreachable("PostgreSQL", exc)
 
 
 def _truncate_all(url: str) -> None:
@@ -139,4 +158,3 @@ def table_names(app: Quart) -> list[str]:
     db = runtime(app).db
     with db.allow_sync():
         return list(db.get_tables())
-

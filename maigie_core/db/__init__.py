@@ -109,7 +109,7 @@ class _SqlitePool:
             await self.idle.pop().close()
 
 
-class SqlitePoolBackend(PoolBackend):
+class SqlitePoolBackend(PoolBackend):  # type: ignore[misc]
     required_modules = ["aiosqlite"]
 
     async def create(self) -> None:
@@ -135,7 +135,7 @@ class SqlitePoolBackend(PoolBackend):
             await self.pool.close()
 
 
-class PostgresPoolBackend(PsycopgPoolBackend):
+class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
     """psycopg_pool from a plain connection URL (peewee-async wants host/user/...)."""
 
     async def create(self) -> None:

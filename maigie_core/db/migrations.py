@@ -82,7 +82,9 @@ def discover(source: Migrations) -> list[str]:
     try:
         files = resources.files(source.package)
     except ModuleNotFoundError as exc:
-        raise MigrationError(f"{source.owner}: migrations package {source.package!r}: {exc}")
+        raise MigrationError(
+            f"{source.owner}: migrations package {source.package!r}: {exc}"
+        ) from None
     names = [f.name for f in files.iterdir() if MIGRATION_NAME.match(f.name)]
     return sorted(name[:-3] for name in names)
 
