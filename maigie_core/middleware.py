@@ -50,25 +50,28 @@ def install_middleware(app: Quart, settings: Settings) -> None:
             request_id = g.request_id = uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
         response.headers.update(security_headers)
-        if log_requests:
-            started = g.get("started")
-            elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
-            # The path only: query strings may carry tokens and never reach the log.
-            access_log.info(
-                "%s %s %s %.1fms",
-                request.method,
-                request.path,
-                response.status_code,
-                elapsed_ms,
-                extra={
-                    "request_id": request_id,
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "duration_ms": round(elapsed_ms, 2),
-                },
-            )
+        if log_requests and access_log.isEnabledFor(logging.INFO):
+            _log_access(response.status_code, request_id)
         return response
+
+    def _log_access(status: int, request_id: str) -> None:
+        started = g.get("started")
+        elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+        # The path only: query strings may carry tokens and never reach the log.
+        access_log.info(
+            "%s %s %s %.1fms",
+            request.method,
+            request.path,
+            status,
+            elapsed_ms,
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round(elapsed_ms, 2),
+            },
+        )
 
     if settings.CORS_ORIGINS:
         cors(

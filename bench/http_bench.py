@@ -1,0 +1,200 @@
+"""HTTP benchmark: starts the servers itself, loads them with wrk, prints a table.
+
+    python bench/http_bench.py                       # embedded default (SQLite)
+    python bench/http_bench.py --database-url postgresql://postgres@127.0.0.1/bench
+    python bench/http_bench.py --duration 5 --connections 32 --only root,health
+
+Every scenario runs against its own fresh server process (one hypercorn worker unless
+--workers), one at a time, after a warm-up, with the same wrk settings. A bare
+Quart + hypercorn app is measured in the same run as the ceiling, so the ratio between
+them is meaningful on a noisy shared machine. Results go to stdout and to
+bench/results/http.md (+ .json).
+
+Scenarios are declared in SCENARIOS below; a scenario's ``setup`` gets the base URL and
+returns the request (headers, body) to replay, so authenticated routes fit too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+@dataclass
+class Request:
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+
+
+@dataclass
+class Scenario:
+    name: str
+    path: str
+    server: str = "maigie"  # or "bare"
+    setup: Callable[[str], Request] | None = None
+    note: str = ""
+
+
+def _no_setup(base: str) -> Request:
+    return Request()
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario("bare", "/", server="bare", note="bare Quart + hypercorn, the ceiling"),
+    Scenario("root", "/", note="GET / through the whole core"),
+    Scenario("health", "/health", note="GET /health (database check)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server at {url} did not come up")
+
+
+def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -> tuple[Any, str]:
+    port = free_port()
+    env = {**os.environ, "MAIGIE_DATA_DIR": str(data_dir)}
+    if args.database_url:
+        env["DATABASE_URL"] = args.database_url
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    if scenario.server == "bare":
+        cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
+    else:
+        cmd = [sys.executable, "-m", "maigie_core", "serve", "--port", str(port),
+               "--workers", str(args.workers)]
+        if args.database_url:
+            subprocess.run([sys.executable, "-m", "maigie_core", "migrate"], env=env,
+                           check=True, capture_output=True)
+    log = open(data_dir / f"{scenario.name}.log", "w")  # noqa: SIM115 - closed with the process
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base + "/")
+    return proc, base
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def run_wrk(url: str, request: Request, args: argparse.Namespace, duration: float) -> dict[str, Any]:
+    lua = None
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    if request.method != "GET" or request.headers or request.body:
+        lines = [f'wrk.method = "{request.method}"']
+        for key, value in request.headers.items():
+            lines.append(f"wrk.headers[{json.dumps(key)}] = {json.dumps(value)}")
+        if request.body is not None:
+            lines.append(f"wrk.body = {json.dumps(request.body)}")
+        lua = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+        lua.write("\n".join(lines) + "\n")
+        lua.close()
+        cmd += ["-s", lua.name]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    if lua:
+        os.unlink(lua.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors:.*", out)
+    return {
+        "rps": rps,
+        "p50_ms": _ms(pct["50"]),
+        "p99_ms": _ms(pct["99"]),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install -y wrk (or run `make bench`)")
+    wanted = set(filter(None, args.only.split(",")))
+    chosen = [s for s in SCENARIOS if not wanted or s.name in wanted]
+
+    results = []
+    for scenario in chosen:
+        with tempfile.TemporaryDirectory(prefix="maigie-bench-") as tmp:
+            proc, base = start_server(scenario, args, Path(tmp))
+            try:
+                request = (scenario.setup or _no_setup)(base)
+                url = base + scenario.path
+                run_wrk(url, request, args, args.warmup)
+                result = run_wrk(url, request, args, args.duration)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=15)
+        result.update(name=scenario.name, path=scenario.path, note=scenario.note)
+        results.append(result)
+        print(f"{scenario.name:>12}  {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms"
+              f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}", flush=True)
+    write_results(results, args)
+
+
+def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    bare = next((r["rps"] for r in results if r["name"] == "bare"), None)
+    engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
+    header = (
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+        f"{args.workers} hypercorn worker(s), {engine}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
+    )
+    lines = [header, "", "| scenario | route | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for r in results:
+        ratio = f"{r['rps'] / bare:.0%}" if bare else "-"
+        lines.append(f"| {r['name']} | `{r['path']}` | {r['rps']:.0f} | {ratio} | "
+                     f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |")
+    text = "\n".join(lines) + "\n"
+    (RESULTS / "http.md").write_text(text)
+    (RESULTS / "http.json").write_text(json.dumps({"setup": header, "results": results}, indent=2))
+    print("\n" + text)
+
+
+if __name__ == "__main__":
+    main()
