@@ -24,6 +24,7 @@ from maigie_core.hookspecs import Migrations
 from maigie_core.middleware import install_middleware
 from maigie_core.openapi import MaigieOpenAPIProvider
 from maigie_core.plugins import PluginError, PluginHost, read_plugin_state
+from maigie_core.responses import install_responses
 from maigie_core.routes import core_blueprint, database_check, redis_check
 from maigie_core.runtime import HealthCheck, Runtime
 from maigie_core.settings import Settings, load_settings
@@ -76,6 +77,7 @@ def create_app(
         security=[{"bearerAuth": []}],
         openapi_provider_class=MaigieOpenAPIProvider,
     )
+    install_responses(app)
     install_error_handlers(app)
     install_middleware(app, settings)
 

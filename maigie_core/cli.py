@@ -19,6 +19,7 @@ from maigie_core.db import open_database
 from maigie_core.db.migrations import MigrationError, apply_migrations, pending
 from maigie_core.plugins import PluginError, PluginHost, read_plugin_state, write_plugin_state
 from maigie_core.settings import Settings, SettingsError, load_settings
+from maigie_core.tasks.cli import COMMANDS as TASK_COMMANDS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -217,6 +218,10 @@ def doctor() -> None:
     else:
         report(True, "redis", "not configured (in-process fallbacks)")
     sys.exit(1 if failures else 0)
+
+
+for _command in TASK_COMMANDS:  # maigie worker, maigie tasks ...
+    cli.add_command(_command)
 
 
 def _redact(url: str) -> str:

@@ -150,8 +150,10 @@ def register_settings() -> type[BaseModel]:
 def register_tasks() -> list[TaskDefinition]:
     """Return the background and periodic tasks of this plugin.
 
-    Build them with ``maigie_core.tasks.task`` / ``periodic_task``; the core binds them to
-    the app's task queue, so a disabled plugin's tasks are never registered.
+    Build them with ``maigie_core.tasks.task`` / ``periodic_task`` (sync or ``async def``
+    functions; JSON arguments). The core binds them to the app's Huey queue under their
+    names, which are global: a disabled plugin's tasks are never registered, and other
+    plugins enqueue them by name (``maigie_core.tasks.enqueue``) without importing them.
     """
     raise NotImplementedError
 

@@ -6,6 +6,7 @@ plugins use the narrower helpers (``plugin_settings``, ``resolve_object``, ``emi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from maigie_core.principal import Principal
+    from maigie_core.tasks.queue import TaskQueue
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,19 @@ class Runtime:
     health_checks: list[HealthCheck] = field(default_factory=list)
     extra_schemas: dict[str, Any] = field(default_factory=dict)
     serving: bool = False
+    queue: TaskQueue | None = None  # the task queue (maigie_core.tasks), set by create_app
+
+
+#: A task worker thread's own view of the runtime (its database and Redis client).
+_thread_view = threading.local()
 
 
 def runtime(app: Quart | None = None) -> Runtime:
-    """The runtime of ``app`` (default: the current app)."""
+    """The runtime of ``app`` (default: the current app, as this thread sees it)."""
+    if app is None:
+        view: Runtime | None = getattr(_thread_view, "runtime", None)
+        if view is not None:
+            return view
     target = app if app is not None else current_app
     value: Runtime = target.extensions["maigie"]
     return value

@@ -61,6 +61,14 @@ class Settings(BaseModel):
     PORT: int = Field(8000, ge=0, le=65535)
     WORKERS: int = Field(1, ge=1)
     STRICT_PLUGINS: bool = False
+    # -- background tasks (maigie_core.tasks) --
+    TASKS_WORKERS: int = Field(2, ge=1, le=64)  # consumer threads (`maigie worker`, serve)
+    TASKS_EMBEDDED: bool = True  # without REDIS_URL, `maigie serve` runs the consumer too
+    TASKS_PERIODIC: bool = True  # the consumer enqueues periodic tasks on their schedule
+    TASKS_RESULT_TTL: int = Field(86_400, ge=1)  # seconds a result is kept (Redis)
+    TASKS_HEARTBEAT_INTERVAL: float = Field(5, gt=0)
+    TASKS_SHUTDOWN_TIMEOUT: float = Field(30, ge=0)  # wait for running tasks on stop
+    TASKS_IMMEDIATE: bool = False  # unit tests only: run tasks inline when enqueued
     plugins: dict[str, dict[str, Any]] = {}
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

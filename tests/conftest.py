@@ -111,6 +111,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "ENVIRONMENT": "test",
             "STRICT_PLUGINS": True,
             "ACCESS_LOG": False,
+            "TASKS_IMMEDIATE": True,  # unit tests run tasks inline; tests/tasks use consumers
         }
         if PG_URL:
             base["DATABASE_URL"] = PG_URL

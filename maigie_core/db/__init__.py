@@ -11,9 +11,10 @@ domain events emitted inside it only after the outermost commit.
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,58 @@ from maigie_core import events
 __all__ = [
     "Database",
     "Model",
+    "bind_thread",
     "connect_database",
     "database",
     "transaction",
     "utcnow",
 ]
 
+
+_SHARED_SLOT: Any = peewee.DatabaseProxy.__dict__["obj"]  # the proxy's process-wide target
+
+
+class ThreadBoundProxy(peewee.DatabaseProxy):  # type: ignore[misc]
+    """The process's database, unless the current thread bound its own (``bind_thread``).
+
+    A peewee-async database (its pool) belongs to one event loop; a task worker thread
+    runs its own loop, so it binds its own database object for the models it touches.
+    """
+
+    __slots__ = ("_thread",)
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_thread", threading.local())
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def obj(self) -> Any:
+        own = getattr(self._thread, "db", None)
+        return own if own is not None else _SHARED_SLOT.__get__(self)
+
+    @obj.setter
+    def obj(self, value: Any) -> None:
+        _SHARED_SLOT.__set__(self, value)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        object.__setattr__(self, attr, value)
+
+
 #: The process-wide proxy every model is bound to; ``connect_database`` initialises it.
-database = peewee.DatabaseProxy()
+database = ThreadBoundProxy()
+
+
+@contextmanager
+def bind_thread(db: Database) -> Iterator[None]:
+    """Within the block, models used by *this thread* go to ``db`` (a task worker's own)."""
+    local = database._thread
+    previous = getattr(local, "db", None)
+    local.db = db
+    try:
+        yield
+    finally:
+        local.db = previous
+
 
 SQLITE_PRAGMAS = (
     ("foreign_keys", "ON"),

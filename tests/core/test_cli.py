@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -76,7 +77,7 @@ def test_unknown_plugin_name_is_a_one_line_error(run) -> None:
 def test_doctor_reports_each_check_and_fails_on_pending_migrations(run) -> None:
     before = run("doctor")
     assert before.exit_code == 1
-    assert "FAIL migrations: 1 pending, run `maigie migrate`" in before.output
+    assert re.search(r"FAIL migrations: \d+ pending, run `maigie migrate`", before.output)
     run("migrate")
     after = run("doctor")
     assert after.exit_code == 0, after.output

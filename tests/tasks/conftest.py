@@ -1,0 +1,205 @@
+"""Task fixtures: the `maigie_tasktest` plugin, installed for worker subprocesses too.
+
+``plugin_site`` writes a dist-info declaring the plugin's ``maigie.plugins`` entry
+point, so a real ``maigie worker`` process (``PYTHONPATH`` = that site + this folder)
+loads it like any installed plugin. Every other installed plugin is disabled for the
+worker, so only the test plugin's tasks run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+import maigie_tasktest
+import pytest
+from quart import Quart
+
+from maigie_core.plugins import write_plugin_state
+from maigie_core.runtime import runtime
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = tmp_path_factory.mktemp("site")
+    info = site / "maigie_tasktest-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: maigie-tasktest\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[maigie.plugins]\ntasktest = maigie_tasktest\n")
+    return site
+
+
+@pytest.fixture(autouse=True)
+def _clear_seen() -> None:
+    maigie_tasktest.SEEN.clear()
+
+
+def run_cli(
+    env: dict[str, str], *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "maigie_core", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class Worker:
+    """A `maigie worker` subprocess; its output goes to a log file shown on failure."""
+
+    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+        self.log = log
+        self.handle = log.open("a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "maigie_core", "worker", *args],
+            env=env,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+        )
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def wait(self, timeout: float = 30) -> int:
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.handle.close()
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+
+class Harness:
+    """An app (test process) plus worker processes sharing its database and queue."""
+
+    def __init__(self, app: Quart, env: dict[str, str], tmp: Path) -> None:
+        self.app = app
+        self.env = env
+        self.tmp = tmp
+        self.workers: list[Worker] = []
+
+    @property
+    def queue(self) -> Any:
+        return runtime(self.app).queue
+
+    def start_worker(self, *args: str) -> Worker:
+        worker = Worker(self.env, self.tmp / f"worker{len(self.workers)}.log", *args)
+        self.workers.append(worker)
+        return worker
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.env, *args)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {w.log.name}\n{w.output()}" for w in self.workers)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]], within: float = 20, what: str = "condition"
+) -> Any:
+    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def _disable_other_plugins(app: Quart) -> None:
+    db = runtime(app).db
+    for ep in entry_points(group="maigie.plugins"):
+        if ep.name != "tasktest":
+            write_plugin_state(db, ep.name, False)
+
+
+@pytest.fixture
+def make_harness(
+    make_app: Callable[..., Quart], plugin_site: Path, tmp_path: Path
+) -> Iterator[Callable[..., Harness]]:
+    """``make_harness(redis_url=None)``: a started-later app + env for worker processes."""
+    made: list[Harness] = []
+    prefixes: list[tuple[str, str]] = []
+
+    def build(redis_url: str | None = None, **overrides: Any) -> Harness:
+        settings: dict[str, Any] = {
+            "TASKS_IMMEDIATE": False,
+            "TASKS_EMBEDDED": False,
+            "TASKS_HEARTBEAT_INTERVAL": 0.5,
+        }
+        if redis_url:
+            prefix = f"maigietest{uuid.uuid4().hex[:10]}:"
+            settings.update(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix)
+            prefixes.append((redis_url, prefix))
+        settings.update(overrides)
+        app = make_app(plugins={"tasktest": maigie_tasktest}, **settings)
+        _disable_other_plugins(app)
+        s = runtime(app).settings
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("MAIGIE_", "TASKS_", "REDIS_", "DATABASE_"))
+        }
+        env.update(
+            PYTHONPATH=os.pathsep.join(
+                [str(plugin_site), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+            MAIGIE_DATA_DIR=str(s.MAIGIE_DATA_DIR),
+            DATABASE_URL=s.database_url,
+            ENVIRONMENT="test",
+            LOG_LEVEL="INFO",
+            TASKS_HEARTBEAT_INTERVAL="0.5",
+            TASKS_SHUTDOWN_TIMEOUT="20",
+        )
+        if redis_url:
+            env.update(REDIS_URL=s.REDIS_URL, REDIS_KEY_PREFIX=s.REDIS_KEY_PREFIX)
+        harness = Harness(app, env, tmp_path)
+        made.append(harness)
+        return harness
+
+    yield build
+    for harness in made:
+        harness.close()
+    for url, prefix in prefixes:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"huey.*{prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def backend(request: pytest.FixtureRequest) -> str | None:
+    """Each consumer test runs on SQLite storage and on Redis (when configured)."""
+    if request.param == "redis":
+        url: str = request.getfixturevalue("redis_url")
+        return url
+    return None
+
+
+__all__ = ["Harness", "eventually", "run_cli", "signal"]
