@@ -5,6 +5,7 @@ Plugin authors need only what is exported here; the contract itself is
 """
 
 from maigie_core.app import create_app
+from maigie_core.auth import current_user, require_admin, require_user
 from maigie_core.db import Model, transaction, utcnow
 from maigie_core.errors import (
     BadRequest,
@@ -31,6 +32,7 @@ from maigie_core.principal import Principal
 from maigie_core.runtime import plugin_settings, resolve_object, runtime
 from maigie_core.settings import Settings, load_settings
 from maigie_core.tasks import TaskDefinition, periodic_task, task
+from maigie_core.tiers import check_limit
 
 __all__ = [
     "AIAction",
@@ -52,13 +54,17 @@ __all__ = [
     "TierLimit",
     "Unauthorized",
     "ValidationFailed",
+    "check_limit",
     "create_app",
+    "current_user",
     "emit",
     "hookimpl",
     "hookspec",
     "load_settings",
     "periodic_task",
     "plugin_settings",
+    "require_admin",
+    "require_user",
     "resolve_object",
     "runtime",
     "task",

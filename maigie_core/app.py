@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from quart import Quart
 from quart_schema import QuartSchema
 
+from maigie_core.auth import install_auth
 from maigie_core.db import connect_database
 from maigie_core.errors import install_error_handlers
 from maigie_core.events import EventBus
@@ -28,6 +29,7 @@ from maigie_core.responses import install_responses
 from maigie_core.routes import core_blueprint, database_check, redis_check
 from maigie_core.runtime import HealthCheck, Runtime
 from maigie_core.settings import Settings, load_settings
+from maigie_core.tiers import install_tiers
 
 log = logging.getLogger("maigie.app")
 
@@ -91,6 +93,8 @@ def create_app(
         rt.redis = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
         rt.health_checks.append(HealthCheck("cache", redis_check))
     app.register_blueprint(core_blueprint)
+    install_auth(app, rt)  # accounts, tokens, /api/v1/auth and /api/v1/admin
+    install_tiers(app, rt)  # /api/v1/subscription; limits come from the plugins below
 
     _load_plugin_contributions(app, rt)
 

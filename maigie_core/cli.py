@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from maigie_core.auth.cli import users as users_group
 from maigie_core.db import open_database
 from maigie_core.db.migrations import MigrationError, apply_migrations, pending
 from maigie_core.plugins import PluginError, PluginHost, read_plugin_state, write_plugin_state
@@ -222,6 +223,9 @@ def doctor() -> None:
 
 for _command in TASK_COMMANDS:  # maigie worker, maigie tasks ...
     cli.add_command(_command)
+
+
+cli.add_command(users_group)  # maigie users create|set-tier|set-role|list|expire-tiers
 
 
 def _redact(url: str) -> str:

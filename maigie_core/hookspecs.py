@@ -70,15 +70,19 @@ class TierLimit:
     """A limit a plugin declares and the core enforces with ``check_limit``.
 
     ``values`` maps each tier to its allowance: an int (``0`` = not available on that
-    tier) or ``None`` for unlimited. ``period`` says when usage resets: ``none`` counts
-    objects held right now (the plugin reports the count), ``day``/``month`` count uses
-    per UTC calendar day/month.
+    tier) or ``None`` for unlimited; a tier left out is unlimited. ``period`` says when
+    usage resets: ``none`` counts objects held right now (the plugin reports the count:
+    ``check_limit(..., current=n)``, or ``count(user_id)`` below), ``day``/``month`` count
+    uses per UTC calendar day/month (the core keeps the counters).
+    ``count``, optional for ``none`` limits, returns how many the user holds now (may be
+    async); ``GET /subscription`` shows it as the usage.
     """
 
     name: str
     description: str
     values: Mapping[Tier, int | None]
     period: Literal["none", "day", "month"] = "none"
+    count: Callable[[str], Awaitable[int] | int] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,17 @@ def delete_user_data(user_id: str) -> None:
 @hookspec
 def export_user_data(user_id: str) -> Mapping[str, Any] | None:
     """*May be async.* Return this plugin's data for a user's export, keyed by section."""
+
+
+@hookspec
+def apply_tier_limits(user_id: str, tier: Tier, previous_tier: Tier) -> None:
+    """*May be async.* The user's tier changed: make their objects fit ``tier``.
+
+    Called after the change is committed (admin API, CLI, a paid period ending), for
+    upgrades and downgrades alike. Freeze what exceeds ``tier``'s limits (read-only:
+    writes answer 403 ``SUBSCRIPTION_LIMIT_EXCEEDED``; never delete) and unfreeze what
+    fits again. ``maigie_core.tiers.allowance(limit_name, tier)`` gives the numbers.
+    """
 
 
 @hookspec

@@ -56,6 +56,24 @@ class Settings(BaseModel):
     AI_CHAT_RATE_PER_MINUTE: int = Field(20, ge=1)
     PUBLIC_BASE_URL: str = "http://localhost:8000"
     TRUSTED_PROXIES: list[str] = []
+    # -- auth and tiers (maigie_core.auth, maigie_core.tiers) --
+    PASSWORD_MIN_LENGTH: int = Field(8, ge=6, le=128)
+    PASSWORD_MAX_LENGTH: int = Field(128, ge=16, le=1024)
+    PASSWORD_HASH_TIME_COST: int | None = Field(None, ge=1)  # None: the library default
+    PASSWORD_HASH_MEMORY_KIB: int | None = Field(None, ge=8)
+    PASSWORD_HASH_PARALLELISM: int | None = Field(None, ge=1)
+    AUTH_CACHE_SECONDS: float = Field(30, ge=0)
+    AUTH_CACHE_SIZE: int = Field(10_000, ge=0)
+    EMAIL_VERIFY_EXPIRE_HOURS: int = Field(48, ge=1)
+    PASSWORD_RESET_EXPIRE_MINUTES: int = Field(60, ge=1)
+    MAIL_FROM: str = "Maigie <no-reply@localhost>"
+    OAUTH_GOOGLE_AUTHORIZE_URL: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    OAUTH_GOOGLE_TOKEN_URL: str = "https://oauth2.googleapis.com/token"
+    OAUTH_GOOGLE_USERINFO_URL: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    OAUTH_GITHUB_AUTHORIZE_URL: str = "https://github.com/login/oauth/authorize"
+    OAUTH_GITHUB_TOKEN_URL: str = "https://github.com/login/oauth/access_token"
+    OAUTH_GITHUB_USER_URL: str = "https://api.github.com/user"
+    OAUTH_GITHUB_EMAILS_URL: str = "https://api.github.com/user/emails"
     ACCESS_LOG: bool = True
     HOST: str = "127.0.0.1"
     PORT: int = Field(8000, ge=0, le=65535)
