@@ -81,3 +81,14 @@ async def resolve_object(kind: str, object_id: str, user: Principal) -> Mapping[
         "resolve_object", kind=kind, object_id=str(object_id), user=user
     )
     return result
+
+
+async def channel_allowed(channel: str, user: Principal) -> bool:
+    """May ``user`` subscribe to ``channel``? Some plugin must say yes and none no."""
+    answers = [
+        answer
+        for _name, answer in await runtime().plugins.call(
+            "authorize_channel", channel=channel, user=user
+        )
+    ]
+    return bool(answers) and all(answers)

@@ -124,6 +124,8 @@ class _SqlitePool:
         self.in_use = 0
 
     async def acquire(self) -> aiosqlite.Connection:
+        if self.closed:
+            raise peewee.OperationalError("the database pool is closed")
         await self.slots.acquire()
         try:
             if self.idle:

@@ -24,6 +24,8 @@ def run(tmp_path, monkeypatch):
         return real_host(**kwargs)
 
     monkeypatch.setattr("maigie_core.cli.PluginHost", host_with_alpha)
+    # Only the in-process plugin: the built-in plugins installed beside us are not the subject.
+    monkeypatch.setattr("maigie_core.plugins.entry_points", lambda group: [])
     env = {"MAIGIE_DATA_DIR": str(tmp_path / "data"), "ENVIRONMENT": "development"}
 
     def invoke(*args: str, **extra_env: str):

@@ -1,0 +1,67 @@
+"""GET /, /health, /ready, /openapi.json, /docs, /redoc."""
+
+from __future__ import annotations
+
+from maigie_core.runtime import runtime
+
+
+async def test_root_names_the_service(client) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    body = await response.get_json()
+    assert body["name"] == "Maigie" and body["api"] == "/api/v1" and body["docs"] == "/docs"
+
+
+async def test_health_is_ok_on_the_embedded_default(client) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    body = await response.get_json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["status"] == "ok"
+    assert "cache" not in body["checks"]  # no Redis configured, nothing to check
+
+
+async def test_health_is_503_when_the_database_is_down(app, client) -> None:
+    await runtime(app).db.aio_close()
+    try:
+        response = await client.get("/health")
+        assert response.status_code == 503
+        body = await response.get_json()
+        assert body["status"] == "down" and body["checks"]["database"]["status"] == "down"
+        ready = await client.get("/ready")
+        assert ready.status_code == 503 and (await ready.get_json()) == {"ready": False}
+    finally:
+        await runtime(app).db.aio_connect()
+
+
+async def test_health_checks_redis_when_configured(make_app, redis_url) -> None:
+    app = make_app(REDIS_URL=redis_url)
+    async with app.test_app():
+        body = await (await app.test_client().get("/health")).get_json()
+    assert body["checks"]["cache"]["status"] == "ok"
+
+
+async def test_health_is_503_when_configured_redis_is_unreachable(make_app) -> None:
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    async with app.test_app():
+        response = await app.test_client().get("/health")
+    assert response.status_code == 503
+    assert (await response.get_json())["checks"]["cache"]["status"] == "down"
+
+
+async def test_ready_once_serving(client) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200 and (await response.get_json()) == {"ready": True}
+
+
+async def test_openapi_and_documentation_pages(client) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/", "/health", "/ready"} <= set(spec["paths"])
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"]["/health"]["get"]["security"] == []
+    for page in ("/docs", "/redoc"):
+        response = await client.get(page)
+        assert response.status_code == 200
+        assert "text/html" in response.headers["Content-Type"]
+    assert (await client.get("/redocs")).status_code == 404
