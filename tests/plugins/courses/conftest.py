@@ -1,0 +1,34 @@
+"""Courses tests: the core app with the courses plugin (loaded explicitly), started."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import maigie_courses
+import pytest
+from auth_support import cheap_settings
+from courses_support import CourseApi, EventLog
+from quart import Quart
+
+
+@pytest.fixture
+def make_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
+    return cheap_settings(make_settings)
+
+
+@pytest.fixture
+def events() -> EventLog:
+    return EventLog()
+
+
+@pytest.fixture
+async def app(make_app: Callable[..., Quart], events: EventLog) -> AsyncIterator[Quart]:
+    application = make_app(plugins={"courses": maigie_courses, "event_log": events})
+    async with application.test_app():
+        yield application
+
+
+@pytest.fixture
+def api(app: Quart) -> CourseApi:
+    return CourseApi(app)
