@@ -1,4 +1,4 @@
-"""The one pagination style (SPEC §5): ``?limit=`` 1–100 (default 20) and an opaque ``?cursor=``.
+"""The one pagination style (SPEC §5): ``?limit=`` 1-100 (default 20) and an opaque ``?cursor=``.
 
 Lists answer ``{"items": [...], "next_cursor": "..." | null}``. Cursors are keyset
 positions — by default ``(created_at, id)`` of the last item — encoded as URL-safe
