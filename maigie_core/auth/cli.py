@@ -25,14 +25,19 @@ def _run(action: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``action(state)`` inside a built, connected app."""
     from maigie_core.auth.state import auth_state
     from maigie_core.cli import _build_app, _migrate, _settings
+    from maigie_core.db.migrations import pending
     from maigie_core.errors import MaigieError
     from maigie_core.runtime import runtime
 
     settings: Settings = _settings()
     app = _build_app(settings)
+    rt = runtime(app)
     if settings.database_url.startswith("sqlite"):
         _migrate(app)
-    rt = runtime(app)
+    else:
+        todo = pending(rt.db, rt.migrations)
+        if todo:
+            raise click.ClickException(f"{len(todo)} migration(s) pending: run `maigie migrate`")
 
     async def main() -> T:
         await rt.db.aio_connect()

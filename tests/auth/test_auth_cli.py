@@ -18,7 +18,15 @@ PASSWORD = "cli password 123"
 
 
 @pytest.fixture
-def run(make_app, tmp_path):
+def run(make_app, tmp_path, monkeypatch):
+    from maigie_core import app as app_module
+
+    real_host = app_module.PluginHost
+
+    def without_installed_plugins(**kwargs):  # the CLI sees the same plugins as the tests
+        return real_host(**{**kwargs, "load_entry_points": False})
+
+    monkeypatch.setattr(app_module, "PluginHost", without_installed_plugins)
     app = make_app()  # the same database as the CLI; on PostgreSQL, truncated afterwards
     env = {
         "MAIGIE_DATA_DIR": str(tmp_path / "data"),

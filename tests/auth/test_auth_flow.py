@@ -160,3 +160,22 @@ async def test_auth_routes_are_documented_with_their_security(api: Api) -> None:
     assert paths["/api/v1/auth/me"]["get"]["security"] == [{"bearerAuth": []}]
     assert paths["/api/v1/admin/users"]["get"]["security"] == [{"bearerAuth": []}]
     assert "/api/v1/subscription" in paths
+
+
+async def test_unknown_email_costs_a_password_verification_too(api: Api, monkeypatch) -> None:
+    from maigie_core.auth.state import auth_state
+
+    await api.register("ada@example.com")
+    hasher = auth_state(api.app).passwords
+    calls: list[bool] = []
+    original = hasher.context.verify
+
+    def counting_verify(*args, **kwargs):
+        calls.append(True)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(hasher.context, "verify", counting_verify)
+    await api.client.post(
+        "/api/v1/auth/login", json={"email": "nobody@example.com", "password": PASSWORD}
+    )
+    assert calls, "an unknown email must be checked against a dummy hash (same cost)"

@@ -37,7 +37,7 @@ async def test_export_contains_the_account_and_every_plugin_section(make_app) ->
         assert response.status_code == 200
         data = await response.get_json()
     assert data["account"]["email"] == "ada@example.com"
-    assert data["plugins"] == {"notes": {"notes": ["remember the milk"]}}
+    assert data["plugins"]["notes"] == {"notes": ["remember the milk"]}
     assert "secret" not in str(data)
     assert len(data["sessions"]) == 1
     assert data["subscription"]["tier"] == "free"

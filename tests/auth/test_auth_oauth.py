@@ -137,3 +137,17 @@ async def test_bad_code_is_401_and_missing_parameters_422(oauth_app) -> None:
 async def test_unknown_provider_is_404(oauth_app) -> None:
     response = await Api(oauth_app).client.get("/api/v1/auth/oauth/myspace/authorize")
     await assert_error(response, 404, "RESOURCE_NOT_FOUND")
+
+
+async def test_oauth_only_account_is_deleted_with_a_fresh_login(oauth_app) -> None:
+    api = Api(oauth_app)
+    tokens = await (await _sign_in(api, "google")).get_json()
+    response = await api.client.delete(
+        "/api/v1/auth/me", headers=bearer(tokens["access_token"]), json={}
+    )
+    assert response.status_code == 204
+    await assert_error(
+        await api.client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"])),
+        401,
+        "UNAUTHORIZED",
+    )
