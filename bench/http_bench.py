@@ -11,7 +11,10 @@ them is meaningful on a noisy shared machine. Results go to stdout and to
 bench/results/http.md (+ .json).
 
 Scenarios are declared in SCENARIOS below; a scenario's ``setup`` gets the base URL and
-returns the request (headers, body) to replay, so authenticated routes fit too.
+returns the request (headers, body) to replay, so authenticated routes fit too. A
+scenario may also ``seed`` data once its server is up (``seed(base_url, server_env)``:
+the environment names the server's database, for bulk inserts in SQL) and fix its own
+``connections`` (e.g. 1 for a single-client latency measurement).
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class Scenario:
     server: str = "maigie"  # or "bare"
     setup: Callable[[str], Request] | None = None
     note: str = ""
+    seed: Callable[[str, dict[str, str]], None] | None = None  # (base_url, server env)
+    connections: int | None = None  # overrides --connections (and caps --threads)
 
 
 def _no_setup(base: str) -> Request:
@@ -61,6 +66,28 @@ SCENARIOS: list[Scenario] = [
     Scenario("bare", "/", server="bare", note="bare Quart + hypercorn, the ceiling"),
     Scenario("root", "/", note="GET / through the whole core"),
     Scenario("health", "/health", note="GET /health (database check)"),
+]
+
+
+# -- the resources plugin (issue 8): one client, 10,000 resources seeded in SQL ----------
+
+import resources_bench  # noqa: E402
+
+
+def setup_resources(base: str) -> Request:
+    return Request("GET", resources_bench.login_headers(base))
+
+
+SCENARIOS += [
+    Scenario("resources_search", "/api/v1/resources?q=graph%20algorithms", setup=setup_resources,
+             seed=resources_bench.seed, connections=1,
+             note="full-text search, 2 terms (~1% of 10,000 match), first page of 20"),
+    Scenario("resources_search_common", "/api/v1/resources?q=learning",
+             setup=setup_resources, seed=resources_bench.seed, connections=1,
+             note="full-text search, a term in half of 10,000 resources, first page of 20"),
+    Scenario("resources_list", "/api/v1/resources", setup=setup_resources,
+             seed=resources_bench.seed, connections=1,
+             note="newest first, no q, first page of 20 (10,000 resources)"),
 ]
 
 
@@ -81,13 +108,18 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -> tuple[Any, str]:
-    port = free_port()
+def server_env(args: argparse.Namespace, data_dir: Path) -> dict[str, str]:
     env = {**os.environ, "MAIGIE_DATA_DIR": str(data_dir)}
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     if args.redis_url:
         env["REDIS_URL"] = args.redis_url
+    return env
+
+
+def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -> tuple[Any, str]:
+    port = free_port()
+    env = server_env(args, data_dir)
     if scenario.server == "bare":
         cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
     else:
@@ -111,9 +143,12 @@ def _ms(text: str) -> float:
     return float(value) * _UNITS[unit]
 
 
-def run_wrk(url: str, request: Request, args: argparse.Namespace, duration: float) -> dict[str, Any]:
+def run_wrk(url: str, request: Request, args: argparse.Namespace, duration: float,
+            connections: int | None = None) -> dict[str, Any]:
     lua = None
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, round(duration))}s", "--latency"]
+    conns = connections or args.connections
+    threads = min(args.threads, conns)
+    cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{max(1, round(duration))}s", "--latency"]
     if request.method != "GET" or request.headers or request.body:
         lines = [f'wrk.method = "{request.method}"']
         for key, value in request.headers.items():
@@ -137,6 +172,7 @@ def run_wrk(url: str, request: Request, args: argparse.Namespace, duration: floa
         "p99_ms": _ms(pct["99"]),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(0) if errors else "",
+        "connections": conns,
     }
 
 
@@ -161,16 +197,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="maigie-bench-") as tmp:
             proc, base = start_server(scenario, args, Path(tmp))
             try:
+                if scenario.seed is not None:
+                    scenario.seed(base, server_env(args, Path(tmp)))
                 request = (scenario.setup or _no_setup)(base)
                 url = base + scenario.path
-                run_wrk(url, request, args, args.warmup)
-                result = run_wrk(url, request, args, args.duration)
+                run_wrk(url, request, args, args.warmup, scenario.connections)
+                result = run_wrk(url, request, args, args.duration, scenario.connections)
             finally:
                 proc.terminate()
                 proc.wait(timeout=15)
         result.update(name=scenario.name, path=scenario.path, note=scenario.note)
         results.append(result)
-        print(f"{scenario.name:>12}  {result['rps']:9.0f} req/s  p50 {result['p50_ms']:6.2f} ms"
+        print(f"{scenario.name:>12}  c{result['connections']:<3} {result['rps']:9.0f} req/s"
+              f"  p50 {result['p50_ms']:6.2f} ms"
               f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}", flush=True)
     write_results(results, args)
 
@@ -184,11 +223,13 @@ def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> No
         f"{args.workers} hypercorn worker(s), {engine}, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
     )
-    lines = [header, "", "| scenario | route | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [header, "",
+             "| scenario | route | conns | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in results:
         ratio = f"{r['rps'] / bare:.0%}" if bare else "-"
-        lines.append(f"| {r['name']} | `{r['path']}` | {r['rps']:.0f} | {ratio} | "
+        lines.append(f"| {r['name']} | `{r['path']}` | {r['connections']} | {r['rps']:.0f} "
+                     f"| {ratio} | "
                      f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |")
     text = "\n".join(lines) + "\n"
     (RESULTS / "http.md").write_text(text)

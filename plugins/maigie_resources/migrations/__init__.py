@@ -1,0 +1,1 @@
+"""Schema migrations of the resources plugin (frozen models, tables prefixed ``resources_``)."""
