@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
-from datetime import datetime
 from typing import Any
 
 from quart import Blueprint
@@ -19,53 +15,34 @@ from maigie_core.auth.schemas import (
     AdminUserOut,
     AdminUserPatch,
     AuditList,
-    PageQuery,
+    UserPageQuery,
 )
 from maigie_core.auth.state import auth_state
 from maigie_core.auth.user_cache import rfc3339
-from maigie_core.errors import Conflict, ValidationFailed
+from maigie_core.errors import Conflict
+from maigie_core.pagination import decode_cursor, page
 from maigie_core.tiers.subscriptions import change_tier, parse_until
 
 admin_blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
 
 
-def encode_cursor(created_at: datetime, user_id: Any) -> str:
-    raw = f"{created_at.isoformat()}|{user_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, user_id = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), uuid.UUID(user_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(
-            detail=[{"loc": ["cursor"], "msg": "invalid cursor", "type": "value_error"}]
-        ) from None
-
-
 @admin_blueprint.get("/users")
 @require_admin
-@validate_querystring(PageQuery)
+@validate_querystring(UserPageQuery)
 @document_response(AdminUserList)
-async def list_users(query_args: PageQuery) -> dict[str, Any]:
+async def list_users(query_args: UserPageQuery) -> dict[str, Any]:
     """Every account, newest first; ``q`` filters by e-mail substring."""
     query = User.select().order_by(User.created_at.desc(), User.id.desc())
     if query_args.q:
         query = query.where(User.email.contains(accounts.normalise_email(query_args.q)))
-    if query_args.cursor:
-        created_at, user_id = decode_cursor(query_args.cursor)
+    after = decode_cursor(query_args.cursor)
+    if after is not None:
+        created_at, user_id = after
         query = query.where(
             (User.created_at < created_at) | ((User.created_at == created_at) & (User.id < user_id))
         )
     rows = list(await query.limit(query_args.limit + 1).aio_execute())
-    page = rows[: query_args.limit]
-    more = len(rows) > query_args.limit
-    return {
-        "items": [accounts.admin_user_json(u) for u in page],
-        "next_cursor": encode_cursor(page[-1].created_at, page[-1].id) if more else None,
-    }
+    return page(rows, query_args.limit, lambda u: (u.created_at, u.id), accounts.admin_user_json)
 
 
 @admin_blueprint.get("/users/<user_id>")

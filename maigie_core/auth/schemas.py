@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from maigie_core.hookspecs import Tier
+from maigie_core.pagination import PageQuery
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -171,9 +172,9 @@ class OAuthCallbackQuery(BaseModel):
     error: str | None = Field(default=None, max_length=200)
 
 
-class PageQuery(BaseModel):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=200)
+class UserPageQuery(PageQuery):
+    """The admin user list: the one pagination style plus an e-mail filter."""
+
     q: str | None = Field(default=None, max_length=320)
 
 
