@@ -1,0 +1,28 @@
+"""Goals plugin tests: an app with only the goals plugin (loaded explicitly), started."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import maigie_goals
+import pytest
+from auth_support import Api, cheap_settings
+from quart import Quart
+
+
+@pytest.fixture
+def make_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
+    return cheap_settings(make_settings)
+
+
+@pytest.fixture
+async def app(make_app: Callable[..., Quart]) -> AsyncIterator[Quart]:
+    application = make_app(plugins={"goals": maigie_goals})
+    async with application.test_app():
+        yield application
+
+
+@pytest.fixture
+def api(app: Quart) -> Api:
+    return Api(app)
