@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import peewee
+from psycopg import OperationalError
 from pydantic import BaseModel
 from quart import Quart, Response, current_app, g, jsonify
 from quart_schema import RequestSchemaValidationError, ResponseSchemaValidationError
@@ -189,6 +191,17 @@ async def _handle_http_exception(error: HTTPException) -> Response:
     return error_response(status, code, message, None, headers)
 
 
+async def _handle_database_down(error: Exception) -> Response:
+    log.warning("database unavailable: %s", error, extra={"request_id": g.get("request_id")})
+    return error_response(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "The database is unavailable; try again shortly",
+        _debug_detail(error),
+        {"Retry-After": "1"},
+    )
+
+
 async def _handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error", extra={"request_id": g.get("request_id")})
     return error_response(
@@ -202,4 +215,6 @@ def install_error_handlers(app: Quart) -> None:
     app.register_error_handler(RequestSchemaValidationError, _handle_request_validation)
     app.register_error_handler(ResponseSchemaValidationError, _handle_response_validation)
     app.register_error_handler(HTTPException, _handle_http_exception)
+    for database_error in (peewee.OperationalError, peewee.InterfaceError, OperationalError):
+        app.register_error_handler(database_error, _handle_database_down)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -112,6 +112,10 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "STRICT_PLUGINS": True,
             "ACCESS_LOG": False,
             "TASKS_IMMEDIATE": True,  # unit tests run tasks inline; tests/tasks use consumers
+            # argon2 at its cheapest: registration-heavy tests stay fast
+            "PASSWORD_HASH_TIME_COST": 1,
+            "PASSWORD_HASH_MEMORY_KIB": 1024,
+            "PASSWORD_HASH_PARALLELISM": 1,
         }
         if PG_URL:
             base["DATABASE_URL"] = PG_URL

@@ -193,7 +193,8 @@ class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
             min_size=params.get("min_size", 1),
             max_size=params.get("max_size", 10),
             timeout=params.get("timeout", 10),
-            check=psycopg_pool.AsyncConnectionPool.check_connection,
+            # No check on checkout (a round trip per query): a connection broken by a
+            # server restart fails its query once (503) and psycopg_pool discards it.
             open=False,
         )
         await pool.open()

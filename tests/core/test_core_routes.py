@@ -65,3 +65,35 @@ async def test_openapi_and_documentation_pages(client) -> None:
         assert response.status_code == 200
         assert "text/html" in response.headers["Content-Type"]
     assert (await client.get("/redocs")).status_code == 404
+
+
+async def test_database_errors_in_a_route_are_503_envelopes(make_app) -> None:
+    from quart import Blueprint
+
+    from maigie_core import hookimpl
+    from maigie_core.db import database
+
+    bp = Blueprint("dbdown", __name__)
+
+    @bp.get("/api/v1/dbdown")
+    async def query() -> dict[str, int]:
+        await database.aio_execute_sql("SELECT 1")
+        return {"ok": 1}
+
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self):
+            return [bp]
+
+    app = make_app(plugins={"dbdown": Plugin()})
+    async with app.test_app():
+        client = app.test_client()
+        assert (await client.get("/api/v1/dbdown")).status_code == 200
+        await runtime(app).db.aio_close()
+        try:
+            response = await client.get("/api/v1/dbdown")
+        finally:
+            await runtime(app).db.aio_connect()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert (await response.get_json())["code"] == "SERVICE_UNAVAILABLE"
