@@ -23,6 +23,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+import peewee
+
 from maigie_core.db import database, is_postgres
 from maigie_core.pagination import decode_cursor, encode_cursor
 from maigie_resources import pagination
@@ -137,6 +139,16 @@ async def _fetch_all(_db: Any, cursor: Any) -> Any:
     return await cursor.fetchall()
 
 
+async def fetch(db: Any, sql: str, params: Sequence[Any], postgres: bool) -> Any:
+    """All rows of ``sql``. On SQLite one trip to the connection's thread (aiosqlite's
+    ``execute_fetchall``) instead of four (cursor, execute, fetch, close)."""
+    if postgres:
+        return await db.aio_execute_sql(sql, params, fetch_results=_fetch_all)
+    with peewee.__exception_wrapper__:
+        async with db.aio_connection() as connection:
+            return await connection.execute_fetchall(sql, params)
+
+
 def normal_tag(tag: str) -> str:
     return " ".join(clean(tag).split()).lower()
 
@@ -175,7 +187,7 @@ async def list_resources(
         branch = [*filters, *after_params, limit + 1]
         params = [user, *branch, user, *branch, limit + 1]
     sql = statement(Shape(postgres, search, bool(kind), bool(tag), after is not None))
-    rows = await db.aio_execute_sql(sql, params, fetch_results=_fetch_all)
+    rows = await fetch(db, sql, params, postgres)
     items = [row_json(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
@@ -199,7 +211,5 @@ async def candidates(user_id: str, words: Sequence[str], limit: int) -> list[Any
     postgres = is_postgres(db)
     match = " or ".join(words) if postgres else " OR ".join(fts5_phrase(w) for w in words)
     sql = statement(Shape(postgres, True, False, False, False, any_term=True))
-    rows: list[Any] = await db.aio_execute_sql(
-        sql, [match, uuid.UUID(user_id).hex, limit], fetch_results=_fetch_all
-    )
+    rows: list[Any] = await fetch(db, sql, [match, uuid.UUID(user_id).hex, limit], postgres)
     return rows
