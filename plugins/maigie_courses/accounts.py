@@ -8,12 +8,13 @@ from typing import Any
 from maigie_core import emit
 from maigie_courses import queries
 from maigie_courses.models import OWNER, Completion, Course, Enrollment, WriteLock
-from maigie_courses.service import delete_courses
+from maigie_courses.service import delete_courses, write_lock
 
 
 async def delete_user_data(user_id: str) -> None:
     """Delete the user's courses (members are told on ``course:{id}``), enrollments, ticks."""
     me = uuid.UUID(str(user_id))
+    await write_lock(me)  # a write first: SQLite's lock before any read, as everywhere
     owned = [
         row[0]
         for row in await Course.select(Course.id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import Blueprint
 
-from maigie_core import AIAction, Migrations, Principal, TierLimit, hookimpl
+from maigie_core import AIAction, Migrations, NotFound, Principal, TierLimit, hookimpl
 from maigie_courses import accounts, queries, service
 from maigie_courses.routes import courses_blueprint
 from maigie_courses.schemas import CreateCoursePayload, ListCoursesPayload
@@ -76,7 +76,7 @@ async def resolve_object(kind: str, object_id: str, user: Principal) -> dict[str
         return None
     try:
         course_id = queries.parse_id(object_id)
-    except Exception:
+    except NotFound:
         return None
     row = await queries.membership(course_id, uuid.UUID(str(user.id)))
     if row is None:
@@ -91,7 +91,7 @@ async def authorize_channel(channel: str, user: Principal) -> bool | None:
         return None
     try:
         course_id = queries.parse_id(channel[len(CHANNEL_PREFIX) :])
-    except Exception:
+    except NotFound:
         return False
     return await queries.membership(course_id, uuid.UUID(str(user.id))) is not None
 

@@ -105,3 +105,18 @@ async def test_list_paginates_with_an_opaque_cursor(api) -> None:
 async def test_anonymous_callers_get_401(api) -> None:
     await assert_error(await api.client.get(BASE), 401, "UNAUTHORIZED")
     await assert_error(await api.client.post(BASE, json=sample_course()), 401, "UNAUTHORIZED")
+
+
+async def test_the_largest_course_is_created_in_one_piece(api) -> None:
+    headers = await api.user()
+    body = {
+        "title": "Everything",
+        "modules": [
+            {"title": f"M{m}", "topics": [{"title": f"T{m}.{t}"} for t in range(100)]}
+            for m in range(50)
+        ],
+    }
+    course = await api.create(headers, body)
+    assert len(course["modules"]) == 50
+    assert [t["title"] for t in course["modules"][49]["topics"]][-1] == "T49.99"
+    assert sum(len(m["topics"]) for m in course["modules"]) == 5000

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import maigie_courses
 from auth_support import PASSWORD, assert_error
-from courses_support import BASE, sample_course, topic_ids
+from courses_support import BASE, CourseApi, sample_course, topic_ids
+from maigie_courses.models import Completion, Course, Enrollment
 
-from maigie_core import Principal, ValidationFailed, resolve_object
+from maigie_core import EventSubscriber, Principal, ValidationFailed, hookimpl, resolve_object
 from maigie_core.errors import SubscriptionLimitExceeded
 from maigie_core.runtime import channel_allowed, runtime
 
@@ -28,6 +30,24 @@ async def test_created_event_carries_the_rest_json(api, events) -> None:
     assert event.channel == f"user:{course['owner_id']}"
     assert dict(event.data) == course
     json.dumps(dict(event.data))  # JSON values only
+
+
+async def test_subscribers_run_after_commit_and_see_the_course(make_app) -> None:
+    seen: list[int] = []
+
+    class Reader:
+        @hookimpl
+        def register_event_subscribers(self):
+            async def read(event) -> None:
+                seen.append(await Course.select().where(Course.id == event.data["id"]).aio_count())
+
+            return [EventSubscriber("course.created", read)]
+
+    app = make_app(plugins={"courses": maigie_courses, "reader": Reader()})
+    async with app.test_app():
+        api = CourseApi(app)
+        await api.create(await api.user())
+    assert seen == [1]
 
 
 async def test_updated_event_goes_to_owner_and_members(api, events) -> None:
@@ -208,8 +228,6 @@ async def test_account_deletion_removes_courses_enrollments_and_ticks(api, app, 
     )
     assert response.status_code == 204, await response.get_json()
     assert ("course.deleted", f"course:{mine['id']}") in [(e.name, e.channel) for e in events.seen]
-    from maigie_courses.models import Completion, Course, Enrollment
-
     async with app.app_context():
         assert await Course.select().where(Course.title == "Mine").aio_count() == 0
         assert (
