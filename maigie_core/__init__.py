@@ -29,6 +29,7 @@ from maigie_core.hookspecs import (
     hookspec,
 )
 from maigie_core.principal import Principal
+from maigie_core.responses import rfc3339
 from maigie_core.runtime import plugin_settings, resolve_object, runtime
 from maigie_core.settings import Settings, load_settings
 from maigie_core.tasks import TaskDefinition, periodic_task, task
@@ -66,6 +67,7 @@ __all__ = [
     "require_admin",
     "require_user",
     "resolve_object",
+    "rfc3339",
     "runtime",
     "task",
     "transaction",

@@ -25,7 +25,9 @@ import peewee
 import peewee_async
 import psycopg
 import psycopg_pool
+from peewee_async.connection import connection_context
 from peewee_async.pool import PoolBackend, PsycopgPoolBackend
+from peewee_async.transactions import Transaction
 
 from maigie_core import events
 
@@ -201,8 +203,37 @@ class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
         self.pool = pool
 
 
+class _ImmediateTransaction(Transaction):  # type: ignore[misc]
+    """SQLite: take the write lock at BEGIN, so the busy timeout applies.
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another writer got in between; ``BEGIN IMMEDIATE`` waits instead.
+    """
+
+    async def begin(self) -> None:
+        await self.execute(f"SAVEPOINT {self.savepoint}" if self.savepoint else "BEGIN IMMEDIATE")
+
+
 class SqliteDatabase(peewee_async.SqliteDatabase):  # type: ignore[misc]
     pool_backend_cls = SqlitePoolBackend
+
+    @asynccontextmanager
+    async def _aio_atomic(self, use_savepoint: bool = False) -> AsyncIterator[None]:
+        # peewee-async's own, with BEGIN IMMEDIATE for the outermost transaction.
+        async with self.aio_connection() as connection:
+            context = connection_context.get()
+            assert context is not None
+            is_root = not context.transaction_is_opened
+            if not is_root and not use_savepoint:
+                raise peewee.OperationalError("Transaction already opened")
+            try:
+                async with _ImmediateTransaction(connection, is_savepoint=not is_root):
+                    if is_root:
+                        context.transaction_is_opened = True
+                    yield
+            finally:
+                if is_root:
+                    context.transaction_is_opened = False
 
     def _connect(self) -> Any:
         conn = super()._connect()
