@@ -56,6 +56,7 @@ class Scenario:
     note: str = ""
     seed: Callable[[str, dict[str, str]], None] | None = None  # (base_url, server env)
     connections: int | None = None  # overrides --connections (and caps --threads)
+    env: dict[str, str] = field(default_factory=dict)  # extra server settings
 
 
 def _no_setup(base: str) -> Request:
@@ -91,6 +92,48 @@ SCENARIOS += [
 ]
 
 
+# -- the AI plugin (issue 9): the offline assistant, 4 clients ---------------------------
+
+
+AI_MESSAGE = "How am I doing with my goals?"
+_AI_PASSWORD = "bench password 123"
+_ai_user: dict[str, str] = {}
+
+
+def _ai_post(base: str, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
+    request = urllib.request.Request(
+        base + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def seed_ai_chat(base: str, env: dict[str, str]) -> None:
+    """A premium user (no monthly message quota), made so with the CLI."""
+    email = _ai_user["email"] = f"ai-chat-{time.time_ns()}@example.com"
+    _ai_post(base, "/api/v1/auth/register", {"email": email, "password": _AI_PASSWORD})
+    subprocess.run([sys.executable, "-m", "maigie_core", "users", "set-tier", email,
+                    "premium_monthly"], env=env, check=True, capture_output=True)
+
+
+def setup_ai_chat(base: str) -> Request:
+    """Ask for progress: intent parsing, the list_goals and list_courses actions, a new
+    conversation stored (3 rows), the reply streamed as ai.message events."""
+    tokens = _ai_post(base, "/api/v1/auth/login",
+                      {"email": _ai_user["email"], "password": _AI_PASSWORD})
+    headers = {"Authorization": f"Bearer {tokens['access_token']}",
+               "Content-Type": "application/json"}
+    return Request("POST", headers, json.dumps({"message": AI_MESSAGE}))
+
+
+SCENARIOS += [
+    Scenario("ai_chat", "/api/v1/ai/chat", setup=setup_ai_chat, seed=seed_ai_chat,
+             connections=4, env={"AI_CHAT_RATE_PER_MINUTE": "1000000"},
+             note="POST a progress question to the offline assistant (2 actions, 3 inserts)"),
+]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -119,7 +162,7 @@ def server_env(args: argparse.Namespace, data_dir: Path) -> dict[str, str]:
 
 def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -> tuple[Any, str]:
     port = free_port()
-    env = server_env(args, data_dir)
+    env = {**server_env(args, data_dir), **scenario.env}
     if scenario.server == "bare":
         cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
     else:
