@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,82 @@ SCENARIOS: list[Scenario] = [
     Scenario("bare", "/", server="bare", note="bare Quart + hypercorn, the ceiling"),
     Scenario("root", "/", note="GET / through the whole core"),
     Scenario("health", "/health", note="GET /health (database check)"),
+]
+
+
+# -- the goals plugin (issue 6): a premium user (no active-goals cap), PostgreSQL --------
+
+
+def _call(base: str, method: str, path: str, body: Any = None,
+          headers: dict[str, str] | None = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        base + path, data=data, method=method,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            text = response.read()
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"{method} {path}: {exc.code} {exc.read().decode()}") from None
+    return json.loads(text) if text else None
+
+
+_GOALS_PASSWORD = "bench password 123"
+_goals_users: dict[str, str] = {}  # scenario name -> e-mail of the user it seeded
+
+
+def _goal_body(n: int, tasks: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": f"Pass the algorithms exam, part {n}",
+        "description": "Graphs, dynamic programming and greedy algorithms",
+        "target_date": "2027-01-15",
+    }
+    if tasks:
+        body["tasks"] = [{"title": f"Chapter {i}", "due_at": f"2026-12-0{i}T09:00:00Z"}
+                         for i in (1, 2, 3)]
+    return body
+
+
+def _goals_login(base: str, scenario: str) -> dict[str, str]:
+    tokens = _call(base, "POST", "/api/v1/auth/login",
+                   {"email": _goals_users[scenario], "password": _GOALS_PASSWORD})
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def _goals_seed(scenario: str, goals: int) -> Callable[[str, dict[str, str]], None]:
+    """Register a user through the API, make it premium (CLI), create ``goals`` goals."""
+
+    def seed(base: str, env: dict[str, str]) -> None:
+        email = _goals_users[scenario] = f"{scenario}-{time.time_ns()}@example.com"
+        _call(base, "POST", "/api/v1/auth/register", {"email": email, "password": _GOALS_PASSWORD})
+        subprocess.run([sys.executable, "-m", "maigie_core", "users", "set-tier", email,
+                        "premium_monthly"], env=env, check=True, capture_output=True)
+        headers = _goals_login(base, scenario)
+        for n in range(goals):
+            _call(base, "POST", "/api/v1/goals", _goal_body(n), headers)
+
+    return seed
+
+
+def setup_goals_list(base: str) -> Request:
+    """GET the first page: 20 goals of 3 tasks each."""
+    return Request("GET", _goals_login(base, "goals_list"))
+
+
+def setup_goals_create(base: str) -> Request:
+    """POST one goal (title, description, target date)."""
+    headers = {**_goals_login(base, "goals_create"), "Content-Type": "application/json"}
+    return Request("POST", headers, json.dumps(_goal_body(0, tasks=False)))
+
+
+SCENARIOS += [
+    Scenario("goals_list", "/api/v1/goals", setup=setup_goals_list,
+             seed=_goals_seed("goals_list", 20),
+             note="authenticated GET of 20 goals with 3 tasks each"),
+    Scenario("goals_create", "/api/v1/goals", setup=setup_goals_create,
+             seed=_goals_seed("goals_create", 0),
+             note="authenticated POST of one goal"),
 ]
 
 
