@@ -169,6 +169,44 @@ SCENARIOS += [
 ]
 
 
+
+# -- the schedule plugin (issue 7): a month of 10 weekly series --------------------------
+
+
+def _schedule_request(base: str, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
+    request = urllib.request.Request(
+        base + path, data=json.dumps(body).encode(), method=method,
+        headers={"Content-Type": "application/json", **headers},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def setup_schedule_month(base: str) -> Request:
+    """A user with 10 weekly series (two a weekday, 09:00 and 14:00 UTC, begun a week
+    before the window); GET one page of the 4 weeks' 40 occurrences (limit=100)."""
+    tokens = _schedule_request(base, "POST", "/api/v1/auth/register",
+                               {"email": f"schedule-{time.time_ns()}@example.com",
+                                "password": "bench password 123"}, {})
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    for n in range(10):
+        day = 1 + n % 5  # 2027-02-01 is a Monday
+        hour = 9 if n < 5 else 14
+        start = f"2027-02-{day:02d}T{hour:02d}:00:00Z"
+        end = f"2027-02-{day:02d}T{hour + 1:02d}:30:00Z"
+        _schedule_request(base, "POST", "/api/v1/schedule",
+                          {"title": f"Series {n}", "start_at": start, "end_at": end,
+                           "rrule": "FREQ=WEEKLY"}, headers)
+    return Request("GET", headers)
+
+
+SCENARIOS += [
+    Scenario("schedule_month",
+             "/api/v1/schedule?start=2027-02-08T00:00:00Z&end=2027-03-08T00:00:00Z&limit=100",
+             setup=setup_schedule_month,
+             note="a month (4 weeks) of 10 weekly series expanded: 40 occurrences, one page"),
+]
+
 # -- the AI plugin (issue 9): the offline assistant, 4 clients ---------------------------
 
 

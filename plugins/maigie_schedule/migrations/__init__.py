@@ -1,0 +1,1 @@
+"""Schema migrations of the schedule plugin (frozen model copies, applied in order)."""

@@ -1,0 +1,186 @@
+"""Recurrence: RFC 5545 RRULEs through python-dateutil, expanded in the block's zone.
+
+A series is expanded from its first start as an *aware* local time (``ZoneInfo``):
+dateutil steps the wall clock (09:00 stays 09:00) and each occurrence is converted to
+UTC afterwards, so a weekly 09:00 block in Europe/London is 09:00 GMT in March and
+09:00 BST in April. An occurrence lasts the block's wall-clock length (09:00-10:30
+stays 09:00-10:30). A wall-clock time that does not exist that day (inside a
+spring-forward gap) is read with the offset before the change (01:30 → 02:30 BST); a
+repeated one (autumn) is its first instance.
+
+Rules are checked when written (422 on anything below), never when read:
+a lone RRULE value (no DTSTART/RDATE lines), FREQ of HOURLY or slower, INTERVAL ≥ 1,
+not both COUNT and UNTIL, UNTIL in UTC (``…Z``, as RFC 5545 requires with a zoned
+start), COUNT ≤ 1000, at most 1000 occurrences in any year, and ``start_at`` is the
+first occurrence (an unsynchronised DTSTART is undefined in RFC 5545).
+"""
+
+from __future__ import annotations
+
+import bisect
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import HOURLY, rrule, rrulestr
+
+MAX_COUNT = 1000
+MAX_PER_YEAR = 1000
+YEAR = timedelta(days=366)
+#: How far a finite (COUNT) rule is expanded to find its last occurrence.
+FINITE_SCAN = timedelta(days=366 * 10)
+#: Slack when a window is turned into local bounds (offsets, nominal lengths).
+_SLACK = timedelta(days=2)
+
+
+class RuleError(ValueError):
+    """An rrule (or time zone) a block cannot have; the message is for the client."""
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RuleError(f"unknown time zone {name!r}") from None
+
+
+def utc_naive(value: datetime) -> datetime:
+    """An aware datetime as the naive UTC the database stores."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored naive UTC value made aware."""
+    return value.replace(tzinfo=UTC)
+
+
+def normalise(text: str) -> str:
+    """The rule as stored: upper case, without an ``RRULE:`` prefix."""
+    value = text.strip().upper()
+    if value.startswith("RRULE:"):
+        value = value[len("RRULE:") :].strip()
+    return value
+
+
+def parse(text: str, first_local: datetime) -> rrule:
+    """Check ``text`` (already normalised) against the rules in the module docstring."""
+    if not text:
+        raise RuleError("rrule is empty")
+    if "\n" in text or "\r" in text or ":" in text:
+        raise RuleError("rrule must be one RRULE value such as FREQ=WEEKLY;COUNT=3")
+    try:
+        with warnings.catch_warnings():  # COUNT with UNTIL warns; refused below
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rule = rrulestr(text, dtstart=first_local)
+    except (ValueError, TypeError, KeyError, IndexError) as exc:
+        raise RuleError(f"invalid rrule: {exc}") from None
+    if not isinstance(rule, rrule):
+        raise RuleError("rrule must be one RRULE value")
+    # dateutil exposes the parsed parts only as these attributes.
+    if rule._freq > HOURLY:
+        raise RuleError("rrule FREQ must be HOURLY or slower (MINUTELY/SECONDLY are refused)")
+    if rule._interval < 1:
+        raise RuleError("rrule INTERVAL must be at least 1")
+    if rule._count is not None and rule._until is not None:
+        raise RuleError("rrule must not have both COUNT and UNTIL (RFC 5545)")
+    if rule._count is not None and not 1 <= rule._count <= MAX_COUNT:
+        raise RuleError(f"rrule COUNT must be from 1 to {MAX_COUNT}")
+    first_year = rule.between(first_local, first_local + YEAR, inc=True)
+    if not first_year or first_year[0] != first_local:
+        raise RuleError("start_at must be the first occurrence of the rrule")
+    if len(first_year) > MAX_PER_YEAR:
+        raise RuleError(f"rrule makes more than {MAX_PER_YEAR} occurrences in a year")
+    return rule
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """How a stored block expands: its rule, zone, first local start, wall length."""
+
+    rule: rrule | None
+    tz: ZoneInfo
+    first_local: datetime
+    wall_length: timedelta
+    length: timedelta  # exact length of a one-off block
+
+    def occurrence_end(self, start_local: datetime) -> datetime:
+        """The UTC end of the occurrence starting at aware local ``start_local``."""
+        end = (start_local.replace(tzinfo=None) + self.wall_length).replace(tzinfo=self.tz)
+        return end.astimezone(UTC)
+
+    def between(self, lo: datetime, hi: datetime) -> Iterable[tuple[datetime, datetime]]:
+        """(start, end) in aware UTC of every occurrence overlapping [lo, hi)."""
+        if self.rule is None:
+            start = self.first_local.astimezone(UTC)
+            end = start + self.length
+            if start < hi and end > lo:
+                yield start, end
+            return
+        local_lo = lo.astimezone(self.tz) - self.wall_length - _SLACK
+        local_hi = hi.astimezone(self.tz) + _SLACK
+        for local in self.rule.between(local_lo, local_hi, inc=True):
+            start = local.astimezone(UTC)
+            if start >= hi:
+                break
+            end = self.occurrence_end(local)
+            if end > lo:
+                yield start, end
+
+
+@lru_cache(maxsize=4096)
+def series(rule_text: str | None, start_at: datetime, end_at: datetime, tz_name: str) -> Series:
+    """The expansion of a stored block (naive UTC times), parsed once per distinct block."""
+    tz = zone(tz_name)
+    first_local = as_utc(start_at).astimezone(tz)
+    last_local = as_utc(end_at).astimezone(tz)
+    wall = last_local.replace(tzinfo=None) - first_local.replace(tzinfo=None)
+    rule = rrulestr(rule_text, dtstart=first_local) if rule_text else None
+    return Series(rule, tz, first_local, wall, end_at - start_at)
+
+
+def last_end(rule: rrule | None, s: Series) -> datetime | None:
+    """UTC end of the last occurrence (naive), or ``None`` for an open-ended series."""
+    if rule is None:
+        return utc_naive(s.first_local.astimezone(UTC) + s.length)
+    if rule._until is not None:
+        # UNTIL bounds the starts; the last one ends at most one wall length later (+1 h DST).
+        until = rule._until.astimezone(UTC)
+        return utc_naive(until + s.wall_length + timedelta(hours=1))
+    if rule._count is not None:
+        found = list(rule.between(s.first_local, s.first_local + FINITE_SCAN, inc=True))
+        if len(found) >= rule._count:
+            return utc_naive(s.occurrence_end(found[rule._count - 1]))
+    return None
+
+
+def first_starts(s: Series, lo: datetime, hi: datetime) -> list[datetime]:
+    """Starts (aware UTC) of the occurrences of ``s`` that begin in [lo, hi)."""
+    return [start for start, _end in s.between(lo, hi) if start >= lo]
+
+
+def overlapping(
+    candidates: list[tuple[datetime, datetime]],
+    existing: list[tuple[datetime, datetime, object]],
+) -> list[object]:
+    """Items of ``existing`` (start, end, item) that overlap any candidate interval.
+
+    Intervals are half-open: a block ending at 10:00 does not clash with one starting
+    at 10:00. ``existing`` must be sorted by start.
+    """
+    if not existing or not candidates:
+        return []
+    starts = [e[0] for e in existing]
+    longest = max(e[1] - e[0] for e in existing)
+    hits: dict[int, object] = {}
+    for start, end in candidates:
+        first = bisect.bisect_right(starts, start - longest)
+        last = bisect.bisect_left(starts, end)
+        for index in range(max(first - 1, 0), last):
+            e_start, e_end, item = existing[index]
+            if e_start < end and e_end > start:
+                hits[index] = item
+    return [hits[i] for i in sorted(hits)]
