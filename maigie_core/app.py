@@ -23,8 +23,10 @@ from maigie_core.errors import install_error_handlers
 from maigie_core.events import EventBus
 from maigie_core.hookspecs import Migrations
 from maigie_core.middleware import install_middleware
+from maigie_core.notifications import install_notifications
 from maigie_core.openapi import MaigieOpenAPIProvider
 from maigie_core.plugins import PluginError, PluginHost, read_plugin_state
+from maigie_core.realtime import install_realtime
 from maigie_core.responses import install_responses
 from maigie_core.routes import core_blueprint, database_check, redis_check
 from maigie_core.runtime import HealthCheck, Runtime
@@ -95,6 +97,8 @@ def create_app(
     app.register_blueprint(core_blueprint)
     install_auth(app, rt)  # accounts, tokens, /api/v1/auth and /api/v1/admin
     install_tiers(app, rt)  # /api/v1/subscription; limits come from the plugins below
+    install_realtime(app, rt)  # /api/v1/realtime/ws; numbers, logs and fans out events
+    install_notifications(app, rt)  # /api/v1/notifications and the push-provider seam
 
     _load_plugin_contributions(app, rt)
 

@@ -95,11 +95,14 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 async def _serve_one(app: Any, config: Any) -> None:
     from hypercorn.asyncio import serve as hypercorn_serve
 
+    from maigie_core.realtime import graceful_shutdown
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    trigger = graceful_shutdown(app, stop.wait)  # WebSockets are closed with 1001 first
+    await hypercorn_serve(app, config, shutdown_trigger=trigger)  # type: ignore[arg-type]
 
 
 @cli.command()

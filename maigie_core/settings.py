@@ -87,6 +87,19 @@ class Settings(BaseModel):
     TASKS_HEARTBEAT_INTERVAL: float = Field(5, gt=0)
     TASKS_SHUTDOWN_TIMEOUT: float = Field(30, ge=0)  # wait for running tasks on stop
     TASKS_IMMEDIATE: bool = False  # unit tests only: run tasks inline when enqueued
+    # -- realtime and notifications (maigie_core.realtime, maigie_core.notifications) --
+    REALTIME_AUTH_TIMEOUT: float = Field(5, gt=0)  # seconds to send `auth` without ?token=
+    REALTIME_MAX_MESSAGE_BYTES: int = Field(65_536, ge=256)  # larger client frames: close 1009
+    REALTIME_MAX_SUBSCRIPTIONS: int = Field(100, ge=1)  # channels per socket
+    REALTIME_MESSAGES_PER_SECOND: int = Field(20, ge=1)  # client messages; twice that: 4429
+    REALTIME_SEND_QUEUE: int = Field(1_000, ge=10)  # unsent messages before closing (1013)
+    REALTIME_LOG_SIZE: int = Field(1_000, ge=1)  # events kept per channel for `resume`
+    REALTIME_LOG_MEMORY_EVENTS: int = Field(50_000, ge=100)  # events kept in memory in all
+    REALTIME_LOG_TTL: int = Field(86_400, ge=60)  # Redis: a quiet channel's log expires
+    REALTIME_LOG_GLOBAL: int = Field(100_000, ge=1_000)  # Redis: catch-up stream length
+    REALTIME_OUTBOX_SIZE: int = Field(10_000, ge=10)  # events held while Redis is down
+    REALTIME_REVALIDATE_INTERVAL: float = Field(60, gt=0)  # re-check sockets' users/sessions
+    NOTIFICATIONS_PUSH_PROVIDER: str = ""  # "module:factory"; empty: no mobile push
     plugins: dict[str, dict[str, Any]] = {}
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

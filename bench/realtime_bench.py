@@ -1,0 +1,302 @@
+"""Realtime benchmark (not a test): idle sockets per worker, and emit → delivery latency.
+
+    .venv/bin/python bench/realtime_bench.py                       # in memory
+    .venv/bin/python bench/realtime_bench.py --redis redis://127.0.0.1:6379/5
+
+1. ``--idle N`` (10,000) authenticated sockets held by one server process: the
+   server's RSS before and after, so memory per socket.
+2. ``--fanout N`` (1,000) sockets subscribed to one channel; ``--events K`` events
+   emitted one by one (each stamped with the time just before ``emit``); the latency
+   from that stamp to the moment each client socket has the frame: p50/p99/max.
+   In memory: one process. With ``--redis``: events emitted through process A,
+   sockets held by process B.
+
+Servers are subprocesses of this script (``--serve PORT``), each a Maigie app with a
+tiny plugin whose route emits. Clients run in this process (asyncio, ``websockets``),
+on the same machine: client time is part of the latency measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+CHEAP_HASH = {
+    "PASSWORD_HASH_TIME_COST": "1",
+    "PASSWORD_HASH_MEMORY_KIB": "1024",
+    "PASSWORD_HASH_PARALLELISM": "1",
+}
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+# -- server side ---------------------------------------------------------------------------
+
+
+def serve(port: int) -> None:
+    """The server process: a Maigie app with a route that emits stamped events."""
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+    from quart import Blueprint, request
+
+    from maigie_core import create_app, emit, hookimpl, load_settings
+    from maigie_core.db.migrations import apply_migrations
+    from maigie_core.realtime import graceful_shutdown
+    from maigie_core.runtime import runtime
+
+    raise_fd_limit()
+    bp = Blueprint("bench", __name__, url_prefix="/api/v1/bench")
+
+    @bp.post("/emit")
+    async def emit_one() -> dict[str, Any]:
+        body = await request.get_json()
+        await emit("bench.tick", None, {"seq": body["seq"], "t": time.time()}, channel="public")
+        return {"ok": True}
+
+    class BenchPlugin:
+        @hookimpl
+        def register_blueprints(self, app: Any) -> list[Any]:
+            return [bp]
+
+    app = create_app(load_settings(), plugins={"bench": BenchPlugin()}, entry_points=False)
+    rt = runtime(app)
+    apply_migrations(rt.db, rt.migrations)
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.backlog = 4096
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        import signal
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await hypercorn_serve(app, config, shutdown_trigger=graceful_shutdown(app, stop.wait))  # type: ignore[arg-type]
+
+    asyncio.run(main())
+
+
+class Server:
+    def __init__(self, env: dict[str, str]) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
+
+    async def ready(self) -> None:
+        for _ in range(600):
+            try:
+                if (await self.http.get("/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    async def connections(self) -> int:
+        body = (await self.http.get("/health")).json()
+        return int(body["checks"]["realtime"]["detail"]["connections"])
+
+    def ws_url(self, token: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/api/v1/realtime/ws?token={token}"
+
+    async def stop(self) -> None:
+        await self.http.aclose()
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+async def user_tokens(server: Server, count: int) -> list[str]:
+    tokens = []
+    for i in range(count):
+        response = await server.http.post(
+            "/api/v1/auth/register",
+            json={"email": f"bench{i}-{uuid.uuid4().hex[:6]}@example.com", "password": "x" * 12},
+        )
+        response.raise_for_status()
+        tokens.append(response.json()["access_token"])
+    return tokens
+
+
+async def open_sockets(urls: list[str], concurrency: int = 200) -> list[Any]:
+    from websockets.asyncio.client import connect
+
+    sockets: list[Any] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(url: str) -> None:
+        async with gate:
+            ws = await connect(url, ping_interval=None, open_timeout=60, max_queue=64)
+            hello = json.loads(await ws.recv())
+            assert hello["type"] == "connection", hello
+            sockets.append(ws)
+
+    await asyncio.gather(*(one(u) for u in urls))
+    return sockets
+
+
+async def close_all(sockets: list[Any]) -> None:
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+
+
+# -- measurements --------------------------------------------------------------------------
+
+
+async def idle(env: dict[str, str], count: int) -> dict[str, Any]:
+    server = Server(env)
+    try:
+        await server.ready()
+        tokens = await user_tokens(server, 10)
+        await asyncio.sleep(1.0)
+        before = server.rss_mib()
+        began = time.monotonic()
+        sockets = await open_sockets([server.ws_url(tokens[i % 10]) for i in range(count)])
+        opened = time.monotonic() - began
+        held = await server.connections()
+        await asyncio.sleep(2.0)
+        after = server.rss_mib()
+        await close_all(sockets)
+        return {
+            "sockets": held,
+            "open_seconds": round(opened, 1),
+            "rss_before_mib": round(before, 1),
+            "rss_after_mib": round(after, 1),
+            "kib_per_socket": round((after - before) * 1024 / max(held, 1), 1),
+        }
+    finally:
+        await server.stop()
+
+
+async def fanout(
+    emitter: Server, holder: Server, count: int, events: int
+) -> dict[str, Any]:
+    tokens = await user_tokens(holder, 10)
+    sockets = await open_sockets([holder.ws_url(tokens[i % 10]) for i in range(count)])
+    for ws in sockets:
+        await ws.send(json.dumps({"type": "subscribe", "channel": "public"}))
+    for ws in sockets:
+        while json.loads(await ws.recv())["type"] != "subscription":
+            pass
+    latencies: list[float] = []
+
+    async def reader(ws: Any) -> None:
+        seen = 0
+        while seen < events:
+            message = json.loads(await ws.recv())
+            if message.get("event") == "bench.tick":
+                latencies.append(time.time() - message["data"]["t"])
+                seen += 1
+
+    readers = [asyncio.create_task(reader(ws)) for ws in sockets]
+    for seq in range(events):
+        (await emitter.http.post("/api/v1/bench/emit", json={"seq": seq})).raise_for_status()
+        await asyncio.sleep(0.25)
+    await asyncio.wait_for(asyncio.gather(*readers), 60)
+    await close_all(sockets)
+    latencies.sort()
+    ms = [x * 1000 for x in latencies]
+    return {
+        "sockets": count,
+        "events": events,
+        "deliveries": len(ms),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 1),
+        "max_ms": round(ms[-1], 1),
+    }
+
+
+async def main(args: argparse.Namespace) -> None:
+    limit = raise_fd_limit()
+    data = tempfile.mkdtemp(prefix="maigie-rt-bench-")
+    env = {
+        **os.environ,
+        **CHEAP_HASH,
+        "MAIGIE_DATA_DIR": data,
+        "ENVIRONMENT": "development",
+        "ACCESS_LOG": "false",
+        "LOG_LEVEL": "WARNING",
+        "REALTIME_SEND_QUEUE": "10000",
+    }
+    print(f"file descriptor limit: {limit}")
+    results: dict[str, Any] = {}
+    if args.idle:
+        results["idle"] = await idle(env, args.idle)
+        print("idle:", results["idle"])
+    if args.fanout:
+        server = Server(env)
+        try:
+            await server.ready()
+            results["fanout_memory"] = await fanout(server, server, args.fanout, args.events)
+            print("fan-out, in memory, one process:", results["fanout_memory"])
+        finally:
+            await server.stop()
+    if args.fanout and args.redis:
+        redis_env = {
+            **env,
+            "REDIS_URL": args.redis,
+            "REDIS_KEY_PREFIX": f"bench{uuid.uuid4().hex[:6]}:",
+            "MAIGIE_DATA_DIR": tempfile.mkdtemp(prefix="maigie-rt-bench-"),
+        }
+        redis_env["DATABASE_URL"] = f"sqlite:///{redis_env['MAIGIE_DATA_DIR']}/shared.db"
+        a = Server(redis_env)
+        await a.ready()
+        b = Server(redis_env)
+        try:
+            await b.ready()
+            results["fanout_redis"] = await fanout(a, b, args.fanout, args.events)
+            print("fan-out, Redis, emitted on A, sockets on B:", results["fanout_redis"])
+        finally:
+            await a.stop()
+            await b.stop()
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--idle", type=int, default=10_000, help="idle sockets (0: skip)")
+    parser.add_argument("--fanout", type=int, default=1_000, help="subscribed sockets")
+    parser.add_argument("--events", type=int, default=30, help="events in the fan-out test")
+    parser.add_argument("--redis", default="", help="Redis URL: also measure across processes")
+    parser.add_argument("--json", default="", help="write the results to this file")
+    arguments = parser.parse_args()
+    if arguments.serve:
+        serve(arguments.serve)
+    else:
+        asyncio.run(main(arguments))

@@ -1,0 +1,244 @@
+"""``GET /api/v1/realtime/ws``: authenticate, then read client messages and write frames.
+
+Each socket runs two loops: the handler task writes what the hub queued (so fan-out
+never waits for one slow client), a reader task parses and answers client messages.
+Nothing a client sends can crash either: bad frames get an ``error`` message, an
+oversized one closes with 1009, a flood with 4429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from quart import Blueprint, websocket
+
+from maigie_core.auth.guards import authenticate_token
+from maigie_core.errors import MaigieError
+from maigie_core.realtime.connection import Close, Connection
+from maigie_core.realtime.hub import Hub
+from maigie_core.realtime.protocol import (
+    BROADCAST_CHANNEL,
+    CLOSE_FLOODING,
+    CLOSE_GOING_AWAY,
+    CLOSE_TOO_LARGE,
+    CLOSE_UNAUTHENTICATED,
+    ProtocolError,
+    RealtimeAuth,
+    RealtimeHeartbeat,
+    RealtimeResume,
+    RealtimeSubscribe,
+    RealtimeUnsubscribe,
+    dumps,
+    parse_client_frame,
+)
+from maigie_core.runtime import channel_allowed
+
+log = logging.getLogger("maigie.realtime")
+
+realtime_blueprint = Blueprint("realtime", __name__, url_prefix="/api/v1/realtime")
+EXTENSION = "maigie.realtime"
+
+
+def _hub() -> Hub:
+    from quart import current_app
+
+    hub: Hub = current_app.extensions[EXTENSION]
+    return hub
+
+
+async def _refuse(code: int, error: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.send(dumps({"type": "error", "code": error, "message": message}))
+        await websocket.close(code, message[:120])
+
+
+async def _credentials(hub: Hub) -> tuple[str, int | None]:
+    """(access token, last_event_id to resume from) from the URL or a first ``auth``."""
+    token = websocket.args.get("token", "")
+    if token:
+        raw_last = websocket.args.get("last_event_id")
+        if raw_last is None:
+            return token, None
+        if not raw_last.isdigit() or len(raw_last) > 20:
+            raise ProtocolError("INVALID_MESSAGE", "last_event_id must be a whole number")
+        return token, int(raw_last)
+    settings = hub.settings
+    try:
+        raw = await asyncio.wait_for(websocket.receive(), settings.REALTIME_AUTH_TIMEOUT)
+    except TimeoutError:
+        raise ProtocolError("UNAUTHORIZED", "Authenticate within a few seconds") from None
+    try:
+        message = parse_client_frame(raw, settings.REALTIME_MAX_MESSAGE_BYTES)
+    except ProtocolError as exc:
+        raise ProtocolError("UNAUTHORIZED", f"Authenticate first ({exc.message})") from None
+    if not isinstance(message, RealtimeAuth):
+        raise ProtocolError("UNAUTHORIZED", 'The first message must be {"type":"auth"}')
+    return message.token, message.last_event_id
+
+
+@realtime_blueprint.websocket("/ws")
+async def realtime_socket() -> None:
+    """The realtime WebSocket (SPEC §7); its messages are ``Realtime*`` in the schemas."""
+    hub = _hub()
+    await websocket.accept()
+    if hub.stopping:
+        await _refuse(CLOSE_GOING_AWAY, "SERVER_SHUTDOWN", "The server is restarting")
+        return
+    try:
+        token, resume_from = await _credentials(hub)
+        record, claims = await authenticate_token(token)
+    except ProtocolError as exc:
+        await _refuse(CLOSE_UNAUTHENTICATED, exc.code, exc.message)
+        return
+    except MaigieError as exc:
+        await _refuse(CLOSE_UNAUTHENTICATED, "UNAUTHORIZED", exc.message)
+        return
+    settings = hub.settings
+    conn = Connection(
+        record.principal, claims.session_id, claims.version, settings.REALTIME_SEND_QUEUE
+    )
+    if resume_from is not None:
+        conn.holding = []  # nothing live before the replay
+    hub.add(conn)
+    conn.send(
+        {
+            "type": "connection",
+            "connection_id": conn.id,
+            "user_id": conn.user.id,
+            "heartbeat_interval": settings.WEBSOCKET_HEARTBEAT_INTERVAL,
+            "heartbeat_timeout": settings.WEBSOCKET_HEARTBEAT_TIMEOUT,
+            "channels": sorted(conn.channels),
+        }
+    )
+    if resume_from is not None:
+        await _resume(hub, conn, resume_from)
+    reader = asyncio.create_task(_read(hub, conn))
+    try:
+        await _write(conn)
+    finally:
+        hub.remove(conn)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+
+
+async def _write(conn: Connection) -> None:
+    outbox = conn.outbox
+    while True:
+        while outbox:
+            item = outbox.popleft()
+            if isinstance(item, Close):
+                with contextlib.suppress(Exception):
+                    if item.frame:
+                        await websocket.send(item.frame)
+                    await websocket.close(item.code, item.reason)
+                return
+            await websocket.send(item)
+        conn.wake.clear()
+        await conn.wake.wait()
+
+
+async def _read(hub: Hub, conn: Connection) -> None:
+    settings = hub.settings
+    per_second = settings.REALTIME_MESSAGES_PER_SECOND
+    max_bytes = settings.REALTIME_MAX_MESSAGE_BYTES
+    try:
+        while conn.closing is None:
+            raw = await websocket.receive()
+            count = conn.count_message(time.monotonic(), per_second)
+            if count > per_second:
+                if count > 2 * per_second:
+                    conn.close(CLOSE_FLOODING, "RATE_LIMITED", "Too many messages")
+                    return
+                if count == per_second + 1:
+                    conn.send(
+                        {
+                            "type": "error",
+                            "code": "RATE_LIMITED",
+                            "message": f"At most {per_second} messages a second; "
+                            "the rest are ignored, twice that closes the socket",
+                        }
+                    )
+                continue
+            try:
+                message = parse_client_frame(raw, max_bytes)
+                await _handle(hub, conn, message)
+            except ProtocolError as exc:
+                if exc.code == "MESSAGE_TOO_LARGE":
+                    conn.close(CLOSE_TOO_LARGE, exc.code, exc.message)
+                    return
+                conn.send(exc.as_message())
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("realtime socket %s failed", conn.id)
+        conn.close(1011, "INTERNAL_SERVER_ERROR", "Internal server error")
+
+
+async def _handle(hub: Hub, conn: Connection, message: Any) -> None:
+    if isinstance(message, RealtimeHeartbeat):
+        if message.status == "ping":
+            conn.send({"type": "heartbeat", "status": "pong"})
+    elif isinstance(message, RealtimeSubscribe):
+        await _subscribe(hub, conn, message)
+    elif isinstance(message, RealtimeUnsubscribe):
+        hub.unsubscribe(conn, message.channel)
+        conn.send({"type": "subscription", "status": "unsubscribed", "channel": message.channel})
+    elif isinstance(message, RealtimeResume):
+        await _resume(hub, conn, message.last_event_id)
+    elif isinstance(message, RealtimeAuth):
+        raise ProtocolError("INVALID_MESSAGE", "Already authenticated")
+
+
+async def _resume(
+    hub: Hub, conn: Connection, last_event_id: int, channels: list[str] | None = None
+) -> None:
+    replay = await hub.resume(conn, last_event_id, channels)
+    if replay.too_old:
+        conn.send(
+            {
+                "type": "error",
+                "code": "RESUME_TOO_OLD",
+                "message": "Events after last_event_id are no longer kept; refetch your data",
+                "last_event_id": last_event_id,
+            }
+        )
+
+
+async def _subscribe(hub: Hub, conn: Connection, message: RealtimeSubscribe) -> None:
+    channel = message.channel
+    if channel not in conn.channels:
+        if len(conn.channels) >= hub.settings.REALTIME_MAX_SUBSCRIPTIONS:
+            raise ProtocolError(
+                "TOO_MANY_SUBSCRIPTIONS",
+                f"At most {hub.settings.REALTIME_MAX_SUBSCRIPTIONS} channels per socket",
+                channel=channel,
+            )
+        if not await _allowed(conn, channel):
+            raise ProtocolError(
+                "FORBIDDEN", "You may not subscribe to this channel", channel=channel
+            )
+        if conn.closing is not None:
+            return
+        if message.last_event_id is not None and conn.holding is None:
+            conn.holding = []  # the replay goes before live events of the channel
+        hub.subscribe(conn, channel)
+    conn.send({"type": "subscription", "status": "subscribed", "channel": channel})
+    if message.last_event_id is not None:
+        await _resume(hub, conn, message.last_event_id, [channel])
+
+
+async def _allowed(conn: Connection, channel: str) -> bool:
+    if channel.startswith("user:"):
+        return channel == f"user:{conn.user.id}"
+    if channel in ("public", BROADCAST_CHANNEL) or channel.startswith("public:"):
+        return True
+    try:
+        return await channel_allowed(channel, conn.user)
+    except Exception:
+        log.exception("authorize_channel failed for %s", channel)
+        return False
