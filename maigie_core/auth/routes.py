@@ -32,12 +32,12 @@ from maigie_core.auth.schemas import (
     password_problems,
 )
 from maigie_core.auth.state import AuthState, auth_state
-from maigie_core.auth.throttle import client_address
 from maigie_core.auth.tokens import InvalidToken
 from maigie_core.auth.user_cache import preferences_of
 from maigie_core.db import transaction, utcnow
 from maigie_core.errors import Forbidden, RateLimited, Unauthorized, ValidationFailed
 from maigie_core.events import emit
+from maigie_core.ratelimit import client_address
 
 auth_blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 

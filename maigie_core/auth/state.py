@@ -10,9 +10,9 @@ from quart import Quart, current_app
 from maigie_core.auth.invalidation import UserInvalidation
 from maigie_core.auth.mailer import LogMailer, Mailer
 from maigie_core.auth.passwords import PasswordHasher
-from maigie_core.auth.throttle import RateLimiter
 from maigie_core.auth.tokens import JWTCodec, LinkSigner
 from maigie_core.auth.user_cache import UserCache, UserLoader
+from maigie_core.ratelimit import RateLimiter
 from maigie_core.runtime import Runtime
 
 EXTENSION = "maigie.auth"

@@ -13,7 +13,7 @@ from quart import Quart, current_app
 from maigie_ai.providers import Provider, build_provider
 from maigie_ai.settings import AISettings
 from maigie_core import runtime
-from maigie_core.auth.throttle import RateLimiter  # generic, though it lives under auth
+from maigie_core.ratelimit import RateLimiter
 
 EXTENSION = "maigie_ai"
 RATE_WINDOW_SECONDS = 60

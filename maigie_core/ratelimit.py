@@ -1,4 +1,5 @@
-"""Fixed-window rate limiting (login attempts), on Redis when configured, else in-process.
+"""Fixed-window rate limiting for any plugin (login attempts, chat messages): Redis when
+configured, else in-process.
 
 ``consume(key)`` counts an attempt and returns ``None`` or the seconds to wait;
 ``refund(key)`` takes a successful attempt back, so only failures accumulate.
