@@ -131,12 +131,12 @@ def seed(base: str, env: dict[str, str]) -> None:
 
         resources, tags = _rows(user_id, hex_ids=False)
         with psycopg.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("DELETE FROM resources_tag")
-            cur.execute("DELETE FROM resources_resource")
+            cur.execute("TRUNCATE resources_tag, resources_resource")  # no dead rows left
             cur.executemany(_INSERT_RESOURCE.format(", ".join(["%s"] * 10)), resources)
             cur.executemany(_INSERT_TAG.format(", ".join(["%s"] * 5)), tags)
-            cur.execute("ANALYZE resources_resource")
-            cur.execute("ANALYZE resources_tag")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE resources_resource")
+            conn.execute("VACUUM ANALYZE resources_tag")
         return
     resources, tags = _rows(user_id, hex_ids=True)
     path = Path(env["MAIGIE_DATA_DIR"]) / "maigie.db"
