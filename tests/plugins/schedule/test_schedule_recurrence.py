@@ -213,3 +213,22 @@ async def test_editing_the_series_changes_every_occurrence(api) -> None:
     ]
     await api.call("delete", f"{BASE}/{series['id']}", headers, 204)
     assert (await api.window(headers, "start=2027-01-04&end=2027-01-08"))["items"] == []
+
+
+async def test_without_a_window_the_listing_is_today_in_the_users_zone(api) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    headers = await api.user_in("auckland@example.com", "Pacific/Auckland")
+    now = datetime.now(ZoneInfo("Pacific/Auckland"))
+    today = now.date().isoformat()
+    start = datetime.fromisoformat(f"{today}T00:00:00").replace(tzinfo=ZoneInfo("Pacific/Auckland"))
+    block = await api.block(
+        headers, start_at=start.isoformat(), end_at=(start + timedelta(minutes=30)).isoformat()
+    )
+    await api.block(
+        headers,
+        start_at=(start + timedelta(days=1)).isoformat(),
+        end_at=(start + timedelta(days=1, minutes=30)).isoformat(),
+    )
+    assert [i["id"] for i in (await api.window(headers, ""))["items"]] == [block["id"]]
