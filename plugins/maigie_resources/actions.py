@@ -16,13 +16,13 @@ from maigie_resources.schemas import (
     RecommendIn,
     ResourceIn,
     ResourceType,
+    StrictModel,
     Tags,
     Title,
-    _Strict,
 )
 
 
-class SaveResource(_Strict):
+class SaveResource(StrictModel):
     """A learning resource (a link) to keep in the user's list."""
 
     title: Title = Field(description="What the resource is called")

@@ -52,11 +52,11 @@ Title = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_titl
 Description = Annotated[str, Field(max_length=5000)]
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ResourceIn(_Strict):
+class ResourceIn(StrictModel):
     """A resource to save. ``shared`` (visible to everyone) is for administrators."""
 
     title: Title
@@ -75,7 +75,7 @@ class ResourceIn(_Strict):
         return self
 
 
-class ResourcePatch(_Strict):
+class ResourcePatch(StrictModel):
     """Fields to change; absent fields keep their value, ``null`` clears a reference."""
 
     title: Title | None = None
@@ -115,7 +115,7 @@ class ResourceQuery(PageQuery):
     tag: str | None = Field(default=None, max_length=50)
 
 
-class RecommendIn(_Strict):
+class RecommendIn(StrictModel):
     """Exactly one context: a course, a goal, a topic or free text."""
 
     course_id: uuid.UUID | None = None
