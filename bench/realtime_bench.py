@@ -14,6 +14,7 @@
 Servers are subprocesses of this script (``--serve PORT``), each a Maigie app with a
 tiny plugin whose route emits. Clients run in this process (asyncio, ``websockets``),
 on the same machine: client time is part of the latency measured.
+``BENCH_PROFILE=/tmp/server.prof`` runs each server under cProfile.
 """
 
 from __future__ import annotations
@@ -91,7 +92,14 @@ def serve(port: int) -> None:
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         await hypercorn_serve(app, config, shutdown_trigger=graceful_shutdown(app, stop.wait))  # type: ignore[arg-type]
 
-    asyncio.run(main())
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        scope = {"asyncio": asyncio, "main": main}
+        cProfile.runctx("asyncio.run(main())", globals(), scope, profile)
+    else:
+        asyncio.run(main())
 
 
 class Server:
@@ -202,9 +210,7 @@ async def idle(env: dict[str, str], count: int) -> dict[str, Any]:
         await server.stop()
 
 
-async def fanout(
-    emitter: Server, holder: Server, count: int, events: int
-) -> dict[str, Any]:
+async def fanout(emitter: Server, holder: Server, count: int, events: int) -> dict[str, Any]:
     tokens = await user_tokens(holder, 10)
     sockets = await open_sockets([holder.ws_url(tokens[i % 10]) for i in range(count)])
     for ws in sockets:
@@ -240,7 +246,7 @@ async def fanout(
     }
 
 
-async def main(args: argparse.Namespace) -> None:
+async def main(args: argparse.Namespace) -> dict[str, Any]:
     limit = raise_fd_limit()
     data = tempfile.mkdtemp(prefix="maigie-rt-bench-")
     env = {
@@ -283,8 +289,7 @@ async def main(args: argparse.Namespace) -> None:
         finally:
             await a.stop()
             await b.stop()
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return results
 
 
 if __name__ == "__main__":
@@ -299,4 +304,6 @@ if __name__ == "__main__":
     if arguments.serve:
         serve(arguments.serve)
     else:
-        asyncio.run(main(arguments))
+        outcome = asyncio.run(main(arguments))
+        if arguments.json:
+            Path(arguments.json).write_text(json.dumps(outcome, indent=2) + "\n")

@@ -99,6 +99,7 @@ class Settings(BaseModel):
     REALTIME_LOG_GLOBAL: int = Field(100_000, ge=1_000)  # Redis: catch-up stream length
     REALTIME_OUTBOX_SIZE: int = Field(10_000, ge=10)  # events held while Redis is down
     REALTIME_REVALIDATE_INTERVAL: float = Field(60, gt=0)  # re-check sockets' users/sessions
+    REALTIME_COMPRESSION: bool = False  # accept permessage-deflate (memory and CPU per socket)
     NOTIFICATIONS_PUSH_PROVIDER: str = ""  # "module:factory"; empty: no mobile push
     plugins: dict[str, dict[str, Any]] = {}
 

@@ -23,6 +23,7 @@ from quart import Quart, current_app
 from maigie_core.events import emit
 from maigie_core.openapi import component_schemas
 from maigie_core.realtime.backplane import MemoryBackplane, transient_frame
+from maigie_core.realtime.compression import configure as configure_compression
 from maigie_core.realtime.endpoint import EXTENSION, realtime_blueprint
 from maigie_core.realtime.hub import Hub
 from maigie_core.realtime.protocol import BROADCAST_CHANNEL, SCHEMA_MODELS
@@ -89,6 +90,7 @@ def graceful_shutdown(app: Quart, trigger: Callable[[], Awaitable[Any]]) -> Call
 
 def install_realtime(app: Quart, rt: Runtime) -> Hub:
     """Build the hub, make it the event journal, serve the socket, report in ``/health``."""
+    configure_compression(rt.settings.REALTIME_COMPRESSION)
     hub = Hub(rt.settings)
     hub.user_checker = close_invalid
     if rt.redis is not None:

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from auth_support import CHEAP_HASH, PASSWORD
-from conftest import connected, drop_keys, events, free_port, recv, recv_until, wait_for_port
+from rt_support import connected, drop_keys, events, free_port, recv, recv_until, wait_for_port
 from websockets.exceptions import ConnectionClosed
 
 HERE = Path(__file__).resolve().parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conftest import Server, close_code, connected, events, recv, recv_until
+from rt_support import Server, close_code, connected, events, recv, recv_until
 from websockets.asyncio.client import connect
 
 from maigie_core.auth import accounts

@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-from conftest import Server, close_code, connected, events, recv, recv_until
+from rt_support import Server, close_code, connected, events, recv, recv_until
 from websockets.asyncio.client import connect
 
 
@@ -221,3 +221,19 @@ async def test_graceful_shutdown_closes_sockets_1001(start_server: Any) -> None:
     code, seen = await close_code(ws)
     await stopping
     assert code == 1001 and seen[-1]["code"] == "SERVER_SHUTDOWN"
+
+
+async def test_compression_is_declined_unless_enabled(start_server: Any) -> None:
+    server = await start_server()
+    token, _ = await server.user()
+    async with connect(server.ws_url(token)) as ws:  # the client offers permessage-deflate
+        assert ws.response is not None
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        assert (await recv(ws))["type"] == "connection"
+    await server.shutdown()
+    server = await start_server(REALTIME_COMPRESSION=True)
+    token, _ = await server.user("bob@example.com")
+    async with connect(server.ws_url(token)) as ws:
+        assert ws.response is not None
+        assert "permessage-deflate" in ws.response.headers["Sec-WebSocket-Extensions"]
+        assert (await recv(ws))["type"] == "connection"
