@@ -31,6 +31,7 @@ from maigie_core.responses import install_responses
 from maigie_core.routes import core_blueprint, database_check, redis_check
 from maigie_core.runtime import HealthCheck, Runtime
 from maigie_core.settings import Settings, load_settings
+from maigie_core.tasks.install import install_tasks
 from maigie_core.tiers import install_tiers
 
 log = logging.getLogger("maigie.app")
@@ -118,6 +119,7 @@ def create_app(
                 await rt.redis.aclose()
             await db.aio_close()
 
+    install_tasks(app, rt)  # after start/stop: its consumer runs inside the connected app
     return app
 
 
