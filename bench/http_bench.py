@@ -74,11 +74,14 @@ SCENARIOS: list[Scenario] = [
 # -- the goals plugin (issue 6): a premium user (no active-goals cap), PostgreSQL --------
 
 
-def _call(base: str, method: str, path: str, body: Any = None,
-          headers: dict[str, str] | None = None) -> Any:
+def _call(
+    base: str, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+) -> Any:
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
-        base + path, data=data, method=method,
+        base + path,
+        data=data,
+        method=method,
         headers={"Content-Type": "application/json", **(headers or {})},
     )
     try:
@@ -100,14 +103,19 @@ def _goal_body(n: int, tasks: bool = True) -> dict[str, Any]:
         "target_date": "2027-01-15",
     }
     if tasks:
-        body["tasks"] = [{"title": f"Chapter {i}", "due_at": f"2026-12-0{i}T09:00:00Z"}
-                         for i in (1, 2, 3)]
+        body["tasks"] = [
+            {"title": f"Chapter {i}", "due_at": f"2026-12-0{i}T09:00:00Z"} for i in (1, 2, 3)
+        ]
     return body
 
 
 def _goals_login(base: str, scenario: str) -> dict[str, str]:
-    tokens = _call(base, "POST", "/api/v1/auth/login",
-                   {"email": _goals_users[scenario], "password": _GOALS_PASSWORD})
+    tokens = _call(
+        base,
+        "POST",
+        "/api/v1/auth/login",
+        {"email": _goals_users[scenario], "password": _GOALS_PASSWORD},
+    )
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
@@ -117,8 +125,12 @@ def _goals_seed(scenario: str, goals: int) -> Callable[[str, dict[str, str]], No
     def seed(base: str, env: dict[str, str]) -> None:
         email = _goals_users[scenario] = f"{scenario}-{time.time_ns()}@example.com"
         _call(base, "POST", "/api/v1/auth/register", {"email": email, "password": _GOALS_PASSWORD})
-        subprocess.run([sys.executable, "-m", "maigie_core", "users", "set-tier", email,
-                        "premium_monthly"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "maigie_core", "users", "set-tier", email, "premium_monthly"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         headers = _goals_login(base, scenario)
         for n in range(goals):
             _call(base, "POST", "/api/v1/goals", _goal_body(n), headers)
@@ -138,12 +150,20 @@ def setup_goals_create(base: str) -> Request:
 
 
 SCENARIOS += [
-    Scenario("goals_list", "/api/v1/goals", setup=setup_goals_list,
-             seed=_goals_seed("goals_list", 20),
-             note="authenticated GET of 20 goals with 3 tasks each"),
-    Scenario("goals_create", "/api/v1/goals", setup=setup_goals_create,
-             seed=_goals_seed("goals_create", 0),
-             note="authenticated POST of one goal"),
+    Scenario(
+        "goals_list",
+        "/api/v1/goals",
+        setup=setup_goals_list,
+        seed=_goals_seed("goals_list", 20),
+        note="authenticated GET of 20 goals with 3 tasks each",
+    ),
+    Scenario(
+        "goals_create",
+        "/api/v1/goals",
+        setup=setup_goals_create,
+        seed=_goals_seed("goals_create", 0),
+        note="authenticated POST of one goal",
+    ),
 ]
 
 
@@ -157,17 +177,31 @@ def setup_resources(base: str) -> Request:
 
 
 SCENARIOS += [
-    Scenario("resources_search", "/api/v1/resources?q=graph%20algorithms", setup=setup_resources,
-             seed=resources_bench.seed, connections=1,
-             note="full-text search, 2 terms (~1% of 10,000 match), first page of 20"),
-    Scenario("resources_search_common", "/api/v1/resources?q=learning",
-             setup=setup_resources, seed=resources_bench.seed, connections=1,
-             note="full-text search, a term in half of 10,000 resources, first page of 20"),
-    Scenario("resources_list", "/api/v1/resources", setup=setup_resources,
-             seed=resources_bench.seed, connections=1,
-             note="newest first, no q, first page of 20 (10,000 resources)"),
+    Scenario(
+        "resources_search",
+        "/api/v1/resources?q=graph%20algorithms",
+        setup=setup_resources,
+        seed=resources_bench.seed,
+        connections=1,
+        note="full-text search, 2 terms (~1% of 10,000 match), first page of 20",
+    ),
+    Scenario(
+        "resources_search_common",
+        "/api/v1/resources?q=learning",
+        setup=setup_resources,
+        seed=resources_bench.seed,
+        connections=1,
+        note="full-text search, a term in half of 10,000 resources, first page of 20",
+    ),
+    Scenario(
+        "resources_list",
+        "/api/v1/resources",
+        setup=setup_resources,
+        seed=resources_bench.seed,
+        connections=1,
+        note="newest first, no q, first page of 20 (10,000 resources)",
+    ),
 ]
-
 
 
 # -- the schedule plugin (issue 7): a month of 10 weekly series --------------------------
@@ -175,7 +209,9 @@ SCENARIOS += [
 
 def _schedule_request(base: str, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
     request = urllib.request.Request(
-        base + path, data=json.dumps(body).encode(), method=method,
+        base + path,
+        data=json.dumps(body).encode(),
+        method=method,
         headers={"Content-Type": "application/json", **headers},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -185,26 +221,36 @@ def _schedule_request(base: str, method: str, path: str, body: Any, headers: dic
 def setup_schedule_month(base: str) -> Request:
     """A user with 10 weekly series (two a weekday, 09:00 and 14:00 UTC, begun a week
     before the window); GET one page of the 4 weeks' 40 occurrences (limit=100)."""
-    tokens = _schedule_request(base, "POST", "/api/v1/auth/register",
-                               {"email": f"schedule-{time.time_ns()}@example.com",
-                                "password": "bench password 123"}, {})
+    tokens = _schedule_request(
+        base,
+        "POST",
+        "/api/v1/auth/register",
+        {"email": f"schedule-{time.time_ns()}@example.com", "password": "bench password 123"},
+        {},
+    )
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     for n in range(10):
         day = 1 + n % 5  # 2027-02-01 is a Monday
         hour = 9 if n < 5 else 14
         start = f"2027-02-{day:02d}T{hour:02d}:00:00Z"
         end = f"2027-02-{day:02d}T{hour + 1:02d}:30:00Z"
-        _schedule_request(base, "POST", "/api/v1/schedule",
-                          {"title": f"Series {n}", "start_at": start, "end_at": end,
-                           "rrule": "FREQ=WEEKLY"}, headers)
+        _schedule_request(
+            base,
+            "POST",
+            "/api/v1/schedule",
+            {"title": f"Series {n}", "start_at": start, "end_at": end, "rrule": "FREQ=WEEKLY"},
+            headers,
+        )
     return Request("GET", headers)
 
 
 SCENARIOS += [
-    Scenario("schedule_month",
-             "/api/v1/schedule?start=2027-02-08T00:00:00Z&end=2027-03-08T00:00:00Z&limit=100",
-             setup=setup_schedule_month,
-             note="a month (4 weeks) of 10 weekly series expanded: 40 occurrences, one page"),
+    Scenario(
+        "schedule_month",
+        "/api/v1/schedule?start=2027-02-08T00:00:00Z&end=2027-03-08T00:00:00Z&limit=100",
+        setup=setup_schedule_month,
+        note="a month (4 weeks) of 10 weekly series expanded: 40 occurrences, one page",
+    ),
 ]
 
 # -- the AI plugin (issue 9): the offline assistant, 4 clients ---------------------------
@@ -217,7 +263,9 @@ _ai_user: dict[str, str] = {}
 
 def _ai_post(base: str, path: str, body: Any, headers: dict[str, str] | None = None) -> Any:
     request = urllib.request.Request(
-        base + path, data=json.dumps(body).encode(), method="POST",
+        base + path,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
@@ -228,24 +276,37 @@ def seed_ai_chat(base: str, env: dict[str, str]) -> None:
     """A premium user (no monthly message quota), made so with the CLI."""
     email = _ai_user["email"] = f"ai-chat-{time.time_ns()}@example.com"
     _ai_post(base, "/api/v1/auth/register", {"email": email, "password": _AI_PASSWORD})
-    subprocess.run([sys.executable, "-m", "maigie_core", "users", "set-tier", email,
-                    "premium_monthly"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "maigie_core", "users", "set-tier", email, "premium_monthly"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
 
 
 def setup_ai_chat(base: str) -> Request:
     """Ask for progress: intent parsing, the list_goals and list_courses actions, a new
     conversation stored (3 rows), the reply streamed as ai.message events."""
-    tokens = _ai_post(base, "/api/v1/auth/login",
-                      {"email": _ai_user["email"], "password": _AI_PASSWORD})
-    headers = {"Authorization": f"Bearer {tokens['access_token']}",
-               "Content-Type": "application/json"}
+    tokens = _ai_post(
+        base, "/api/v1/auth/login", {"email": _ai_user["email"], "password": _AI_PASSWORD}
+    )
+    headers = {
+        "Authorization": f"Bearer {tokens['access_token']}",
+        "Content-Type": "application/json",
+    }
     return Request("POST", headers, json.dumps({"message": AI_MESSAGE}))
 
 
 SCENARIOS += [
-    Scenario("ai_chat", "/api/v1/ai/chat", setup=setup_ai_chat, seed=seed_ai_chat,
-             connections=4, env={"AI_CHAT_RATE_PER_MINUTE": "1000000"},
-             note="POST a progress question to the offline assistant (2 actions, 3 inserts)"),
+    Scenario(
+        "ai_chat",
+        "/api/v1/ai/chat",
+        setup=setup_ai_chat,
+        seed=seed_ai_chat,
+        connections=4,
+        env={"AI_CHAT_RATE_PER_MINUTE": "1000000"},
+        note="POST a progress question to the offline assistant (2 actions, 3 inserts)",
+    ),
 ]
 
 
@@ -281,11 +342,23 @@ def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -
     if scenario.server == "bare":
         cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
     else:
-        cmd = [sys.executable, "-m", "maigie_core", "serve", "--port", str(port),
-               "--workers", str(args.workers)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "maigie_core",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ]
         if args.database_url:
-            subprocess.run([sys.executable, "-m", "maigie_core", "migrate"], env=env,
-                           check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "maigie_core", "migrate"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
     log = open(data_dir / f"{scenario.name}.log", "w")  # noqa: SIM115 - closed with the process
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -301,8 +374,13 @@ def _ms(text: str) -> float:
     return float(value) * _UNITS[unit]
 
 
-def run_wrk(url: str, request: Request, args: argparse.Namespace, duration: float,
-            connections: int | None = None) -> dict[str, Any]:
+def run_wrk(
+    url: str,
+    request: Request,
+    args: argparse.Namespace,
+    duration: float,
+    connections: int | None = None,
+) -> dict[str, Any]:
     lua = None
     conns = connections or args.connections
     threads = min(args.threads, conns)
@@ -366,9 +444,12 @@ def main() -> None:
                 proc.wait(timeout=15)
         result.update(name=scenario.name, path=scenario.path, note=scenario.note)
         results.append(result)
-        print(f"{scenario.name:>12}  c{result['connections']:<3} {result['rps']:9.0f} req/s"
-              f"  p50 {result['p50_ms']:6.2f} ms"
-              f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}", flush=True)
+        print(
+            f"{scenario.name:>12}  c{result['connections']:<3} {result['rps']:9.0f} req/s"
+            f"  p50 {result['p50_ms']:6.2f} ms"
+            f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
+            flush=True,
+        )
     write_results(results, args)
 
 
@@ -381,14 +462,19 @@ def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> No
         f"{args.workers} hypercorn worker(s), {engine}, Python {platform.python_version()}, "
         f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
     )
-    lines = [header, "",
-             "| scenario | route | conns | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        header,
+        "",
+        "| scenario | route | conns | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in results:
         ratio = f"{r['rps'] / bare:.0%}" if bare else "-"
-        lines.append(f"| {r['name']} | `{r['path']}` | {r['connections']} | {r['rps']:.0f} "
-                     f"| {ratio} | "
-                     f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |")
+        lines.append(
+            f"| {r['name']} | `{r['path']}` | {r['connections']} | {r['rps']:.0f} "
+            f"| {ratio} | "
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |"
+        )
     text = "\n".join(lines) + "\n"
     (RESULTS / "http.md").write_text(text)
     (RESULTS / "http.json").write_text(json.dumps({"setup": header, "results": results}, indent=2))

@@ -207,8 +207,11 @@ def doctor() -> None:
         from maigie_core.runtime import runtime
 
         todo = pending(db, runtime(app).migrations)
-        report(not todo, "migrations",
-               "all applied" if not todo else f"{len(todo)} pending, run `maigie migrate`")
+        report(
+            not todo,
+            "migrations",
+            "all applied" if not todo else f"{len(todo)} pending, run `maigie migrate`",
+        )
     except (click.ClickException, MigrationError) as exc:
         report(False, "migrations", str(exc))
     if settings.REDIS_URL:
