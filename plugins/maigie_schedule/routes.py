@@ -24,7 +24,6 @@ from quart_schema import (
 from maigie_core import BadRequest
 from maigie_core.auth import current_user, require_user
 from maigie_core.db import database
-from maigie_core.pagination import encode_cursor
 from maigie_schedule import ical, planning, reminders, service
 from maigie_schedule.recurrence import zone
 from maigie_schedule.schemas import (
@@ -82,15 +81,15 @@ async def _body(model: type[M]) -> M:
 @require_user
 @document_querystring(WindowQuery)
 @document_response(OccurrencePage)
-async def list_schedule() -> dict[str, Any]:
+async def list_schedule() -> Response:
     """One item per occurrence in ``?date=`` (a day in your zone) or ``?start=&end=``
     (≤ a year; default: today), recurrences expanded, sorted by start."""
     user = current_user()
     lo, hi = parse_window(request.args, zone(user.timezone))
     limit = parse_limit(request.args)
     after = parse_cursor(request.args)
-    items, more = await service.list_window(user, lo, hi, limit, after)
-    return {"items": items, "next_cursor": encode_cursor(*more) if more else None}
+    text = await service.list_window_text(user, lo, hi, limit, after)
+    return Response(text, content_type="application/json")
 
 
 @schedule_blueprint.post("")

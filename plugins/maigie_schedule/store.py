@@ -58,7 +58,10 @@ def _converters() -> list[Any]:
 _CONVERT = _converters()
 
 
+@lru_cache(maxsize=4096)
 def to_row(raw: tuple[Any, ...]) -> BlockRow:
+    """A fetched row as a :class:`BlockRow`; cached by its raw values (parsing SQLite's
+    timestamp strings is the dearest step of a listing)."""
     return BlockRow(*(convert(value) for convert, value in zip(_CONVERT, raw, strict=True)))
 
 
@@ -85,7 +88,7 @@ async def rows_in_window(owner: uuid.UUID, lo: datetime, hi: datetime) -> list[B
     params = [Block.owner_id.db_value(owner), Block.start_at.db_value(hi)]
     params.append(Block.last_end_at.db_value(lo))
     raw = await db.aio_execute_sql(_window_sql(type(db)), params, fetch_results=_fetch_all)
-    return [to_row(r) for r in raw]
+    return [to_row(tuple(r)) for r in raw]
 
 
 @lru_cache(maxsize=4096)
