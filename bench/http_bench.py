@@ -167,6 +167,25 @@ SCENARIOS += [
 ]
 
 
+# -- accounts (issue 3): authenticated GET /api/v1/auth/me --------------------------------
+
+
+def setup_auth_me(base: str) -> Request:
+    """GET /me as the user the goals_create seed registered (no goals needed)."""
+    return Request("GET", _goals_login(base, "auth_me"))
+
+
+SCENARIOS += [
+    Scenario(
+        "auth_me",
+        "/api/v1/auth/me",
+        setup=setup_auth_me,
+        seed=_goals_seed("auth_me", 0),
+        note="authenticated GET /me (with Redis: the user from the invalidated cache)",
+    ),
+]
+
+
 # -- the resources plugin (issue 8): one client, 10,000 resources seeded in SQL ----------
 
 import resources_bench  # noqa: E402
