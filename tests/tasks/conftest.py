@@ -8,14 +8,12 @@ worker, so only the test plugin's tasks run.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from typing import Any
 import maigie_tasktest
 import pytest
 from quart import Quart
+from task_support import eventually, run_cli
 
 from maigie_core.plugins import write_plugin_state
 from maigie_core.runtime import runtime
@@ -43,19 +42,6 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _clear_seen() -> None:
     maigie_tasktest.SEEN.clear()
-
-
-def run_cli(
-    env: dict[str, str], *args: str, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "maigie_core", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 class Worker:
@@ -114,20 +100,6 @@ class Harness:
     def close(self) -> None:
         for worker in self.workers:
             worker.stop()
-
-
-async def eventually(
-    check: Callable[[], Awaitable[Any]], within: float = 20, what: str = "condition"
-) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 def _disable_other_plugins(app: Quart) -> None:

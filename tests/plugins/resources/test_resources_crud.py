@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from auth_support import assert_error
-from conftest import Resources, user_id
+from resources_support import Resources, user_id
 
 
 async def test_create_returns_201_with_the_resource_shape(ada: Resources) -> None:

@@ -6,7 +6,7 @@ from importlib.metadata import entry_points
 
 import maigie_resources
 from auth_support import Api
-from conftest import Resources, user_id
+from resources_support import Resources, user_id
 
 from maigie_core import Principal, resolve_object
 from maigie_core.plugins import write_plugin_state

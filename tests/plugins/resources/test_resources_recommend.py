@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from auth_support import assert_error
-from conftest import Resources, StudyObjects, user_id
+from resources_support import Resources, StudyObjects, user_id
 
 from maigie_core.runtime import runtime
 from maigie_core.tiers import limits as tier_limits

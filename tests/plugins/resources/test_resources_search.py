@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from auth_support import assert_error
-from conftest import Resources
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from resources_support import Resources
 
 GRAPH = ["Graph theory", {"Networks", "Trees"}]  # title first; two B-weight matches tie
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from auth_support import assert_error
-from conftest import Resources
+from resources_support import Resources
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 import maigie_resources
 import pytest
 from auth_support import Api
-from conftest import Resources
 from quart import Quart
+from resources_support import Resources
 
 maigie_courses = pytest.importorskip("maigie_courses")
 
