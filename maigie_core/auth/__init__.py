@@ -38,7 +38,10 @@ def install_auth(app: Quart, rt: Runtime) -> None:
     from maigie_core.auth.oauth_routes import oauth_blueprint
     from maigie_core.auth.routes import auth_blueprint
     from maigie_core.auth.state import EXTENSION
+    from maigie_core.auth.tasks import CORE_TASKS
 
+    for definition in CORE_TASKS:  # mail and tier expiry run on the task queue
+        rt.tasks[definition.name] = definition
     state = AuthState.build(rt)
     app.extensions[EXTENSION] = state
     app.register_blueprint(auth_blueprint)

@@ -32,6 +32,7 @@ from maigie_core.auth.schemas import (
     password_problems,
 )
 from maigie_core.auth.state import AuthState, auth_state
+from maigie_core.auth.tasks import queue_mail
 from maigie_core.auth.tokens import InvalidToken
 from maigie_core.auth.user_cache import preferences_of
 from maigie_core.db import transaction, utcnow
@@ -62,7 +63,7 @@ async def send_verification(state: AuthState, user: User) -> None:
     token = state.links.sign(
         "verify_email", {"uid": str(user.id), "email": user.email, "jti": uuid.uuid4().hex}
     )
-    await state.mailer.send(
+    await queue_mail(
         MailMessage(
             to=user.email,
             subject="Confirm your e-mail address",
@@ -260,7 +261,7 @@ async def forgot_password(data: EmailIn) -> tuple[dict[str, str], int]:
             },
         )
         minutes = state.runtime.settings.PASSWORD_RESET_EXPIRE_MINUTES
-        await state.mailer.send(
+        await queue_mail(
             MailMessage(
                 to=user.email,
                 subject="Reset your password",
