@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auth_support import CHEAP_HASH, Api
 from quart import Quart
 
 from maigie_core import create_app, load_settings
@@ -112,10 +113,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "STRICT_PLUGINS": True,
             "ACCESS_LOG": False,
             "TASKS_IMMEDIATE": True,  # unit tests run tasks inline; tests/tasks use consumers
-            # argon2 at its cheapest: registration-heavy tests stay fast
-            "PASSWORD_HASH_TIME_COST": 1,
-            "PASSWORD_HASH_MEMORY_KIB": 1024,
-            "PASSWORD_HASH_PARALLELISM": 1,
+            **CHEAP_HASH,  # argon2 at its cheapest: registration-heavy tests stay fast
         }
         if PG_URL:
             base["DATABASE_URL"] = PG_URL
@@ -157,6 +155,12 @@ async def app(make_app: Callable[..., Quart]) -> AsyncIterator[Quart]:
 @pytest.fixture
 def client(app: Quart) -> Any:
     return app.test_client()
+
+
+@pytest.fixture
+def api(app: Quart) -> Any:
+    """A test client with the account calls (register, login, me, admin) most tests need."""
+    return Api(app)
 
 
 def table_names(app: Quart) -> list[str]:

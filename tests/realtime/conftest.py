@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_support import cheap_settings
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart
@@ -29,11 +28,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "redis_restart: restarts the local Redis (CI or MAIGIE_TEST_REDIS_RESTART=1)"
     )
-
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
-    return cheap_settings(make_settings)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import maigie_goals
 import pytest
-from auth_support import Api, cheap_settings
+from auth_support import Api
 from quart import Quart
-
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
-    return cheap_settings(make_settings)
 
 
 @pytest.fixture

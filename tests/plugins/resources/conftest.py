@@ -8,18 +8,12 @@ through ``resolve_object``, so a small in-test plugin answering for ``course`` a
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import maigie_resources
 import pytest
-from auth_support import Api, cheap_settings
+from auth_support import Api
 from quart import Quart
 from resources_support import Resources, StudyObjects
-
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
-    return cheap_settings(make_settings)
 
 
 @pytest.fixture

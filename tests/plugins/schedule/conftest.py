@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import maigie_schedule
 import pytest
-from auth_support import cheap_settings
 from quart import Quart
 from schedule_support import Catalogue, EventLog, ScheduleApi
-
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Any]) -> Callable[..., Any]:
-    return cheap_settings(make_settings)
 
 
 @pytest.fixture
