@@ -2,7 +2,8 @@
 
 Every operation gets a ``default`` response with the :class:`ErrorResponse` envelope
 (and a documented 422 where it takes a body or a query string), so clients see the one
-error format the app actually sends. Extra component schemas (the WebSocket protocol's
+error format the app actually sends; a request body is marked required (a route
+validating one refuses a request without it). Extra component schemas (the WebSocket protocol's
 messages) can be published through ``Runtime.extra_schemas``.
 """
 
@@ -49,6 +50,10 @@ class MaigieOpenAPIProvider(OpenAPIProvider):
                 responses.setdefault(
                     "default", {"description": "Error (the envelope)", "content": _ERROR_CONTENT}
                 )
+                if "requestBody" in operation:
+                    # A route validated with ``validate_request`` refuses a missing body
+                    # (400/422): say so, or clients and fuzzers send none as "valid".
+                    operation["requestBody"]["required"] = True
                 if "requestBody" in operation or operation.get("parameters"):
                     responses.setdefault(
                         "422", {"description": "Validation error", "content": _ERROR_CONTENT}

@@ -18,6 +18,7 @@ from maigie_core.auth.mailer import MailMessage
 from maigie_core.auth.models import UsedToken, User
 from maigie_core.auth.schemas import (
     Accepted,
+    AccountExport,
     DeleteMeIn,
     EmailIn,
     LoginIn,
@@ -202,6 +203,7 @@ async def delete_me(data: DeleteMeIn) -> tuple[str, int]:
 
 @auth_blueprint.get("/me/export")
 @require_user
+@document_response(AccountExport)
 async def export_me() -> Response:
     """Everything stored about the caller, from the core and every plugin (JSON)."""
     state = auth_state()

@@ -123,6 +123,38 @@ class MeOut(BaseModel):
     updated_at: str
 
 
+class ExportSession(BaseModel):
+    id: str
+    created_at: str | None
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class ExportOAuthAccount(BaseModel):
+    provider: str
+    email: str | None
+    created_at: str | None
+
+
+class ExportAuditEntry(BaseModel):
+    action: str
+    old_value: Any
+    new_value: Any
+    source: str | None
+    created_at: str | None
+
+
+class AccountExport(BaseModel):
+    """``GET /auth/me/export``: the core's data and each plugin's ``export_user_data``."""
+
+    account: MeOut
+    sessions: list[ExportSession]
+    oauth_accounts: list[ExportOAuthAccount]
+    subscription: dict[str, Any]
+    audit_log: list[ExportAuditEntry]
+    plugins: dict[str, Any]
+
+
 class MePatch(_In):
     name: str | None = Field(default=None, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)

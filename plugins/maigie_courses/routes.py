@@ -83,6 +83,7 @@ async def delete_course(course_id: str) -> tuple[str, int]:
 @require_user
 @validate_request(EnrollIn)
 @document_response(CourseOut, 201)
+@document_response(CourseOut, 200)
 async def enroll(course_id: str, data: EnrollIn) -> tuple[dict[str, Any], int]:
     """Join a shared course as a student with its share code (201; 200 if already a member)."""
     course, created = await service.enroll(current_user(), course_id, data.share_code)

@@ -43,6 +43,15 @@ async def test_export_contains_the_account_and_every_plugin_section(make_app) ->
     assert data["subscription"]["tier"] == "free"
 
 
+async def test_export_is_documented_with_its_own_schema(api: Api) -> None:
+    """Not only the error envelope (found by tests/fuzz: a 200 checked against `default`)."""
+    spec = await (await api.client.get("/openapi.json")).get_json()
+    ok = spec["paths"]["/api/v1/auth/me/export"]["get"]["responses"]["200"]
+    export = ok["content"]["application/json"]["schema"]
+    assert export["title"] == "AccountExport"
+    assert set(export["required"]) >= {"account", "sessions", "subscription", "plugins"}
+
+
 async def test_delete_me_needs_the_password(api: Api) -> None:
     headers = await api.user()
     wrong = await api.client.delete(

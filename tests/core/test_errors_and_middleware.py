@@ -105,6 +105,16 @@ async def test_malformed_json_is_400_envelope(client) -> None:
     assert body["message"] == "Malformed request body"
 
 
+@pytest.mark.parametrize("payload", [b"\xf1@q\xe8", b'{"title": "\xff"}'])
+async def test_json_body_that_is_not_utf8_is_400_envelope(client, payload: bytes) -> None:
+    """Quart decoded the body with bytes.decode(): a 500 until tests/fuzz found it."""
+    response = await client.post(
+        "/api/v1/errs/items", data=payload, headers={"Content-Type": "application/json"}
+    )
+    body = await envelope(response, 400, "BAD_REQUEST")
+    assert body["message"] == "Malformed request body"
+
+
 @pytest.mark.parametrize("payload", [b"[]", b'"text"', b"null", b"123"])
 async def test_json_of_wrong_shape_is_422(client, payload: bytes) -> None:
     response = await client.post(

@@ -49,6 +49,15 @@ async def test_openapi_documents_the_routes(api) -> None:
     assert "requestBody" in spec["paths"][BASE]["post"]
 
 
+async def test_openapi_declares_both_answers_of_enroll(api) -> None:
+    """201 joined, 200 already a member: both bodies are a course (found by tests/fuzz)."""
+    spec = await (await api.client.get("/openapi.json")).get_json()
+    responses = spec["paths"][f"{BASE}/{{course_id}}/enroll"]["post"]["responses"]
+    for status in ("200", "201"):
+        schema = responses[status]["content"]["application/json"]["schema"]
+        assert schema["title"] == "CourseOut" and "modules" in schema["properties"]
+
+
 @pytest.fixture
 def sql_log(caplog):
     caplog.set_level(logging.DEBUG, logger="peewee.async")
