@@ -117,7 +117,8 @@ async def test_state_is_single_use(oauth_app) -> None:
 async def test_tampered_or_foreign_state_is_refused(oauth_app) -> None:
     api = Api(oauth_app)
     path, query = await _consent(api, "google")
-    tampered = dict(query, state=query["state"][:-2] + "xx")
+    state = query["state"]
+    tampered = dict(query, state=state[:10] + ("A" if state[10] != "A" else "B") + state[11:])
     await assert_error(await api.client.get(path, query_string=tampered), 400, "INVALID_TOKEN")
     # a Google state presented to the GitHub callback
     github = path.replace("google", "github")
