@@ -7,18 +7,16 @@ carry the notification as the REST API returns it, ``notification.deleted`` its
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from maigie_core.db import transaction, utcnow
-from maigie_core.errors import NotFound, ValidationFailed
+from maigie_core.errors import NotFound
 from maigie_core.events import emit
 from maigie_core.notifications.models import Notification
+from maigie_core.pagination import decode_cursor, page
 from maigie_core.responses import rfc3339
 
 
@@ -43,22 +41,6 @@ async def notify(
     return payload
 
 
-def encode_cursor(row: Notification) -> str:
-    raw = f"{row.created_at.isoformat()}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, row_id = raw.split("|", 1)
-        return datetime.fromisoformat(stamp), uuid.UUID(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(
-            detail=[{"loc": ["cursor"], "msg": "invalid cursor", "type": "value_error"}]
-        ) from None
-
-
 async def list_page(
     user_id: str, limit: int, cursor: str | None, unread: bool = False
 ) -> dict[str, Any]:
@@ -66,19 +48,16 @@ async def list_page(
     query = Notification.select().where(Notification.user_id == uuid.UUID(user_id))
     if unread:
         query = query.where(Notification.read_at.is_null())
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
+    after = decode_cursor(cursor)
+    if after is not None:
+        created_at, row_id = after
         query = query.where(
             (Notification.created_at < created_at)
             | ((Notification.created_at == created_at) & (Notification.id < row_id))
         )
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc())
     rows = list(await query.limit(limit + 1).aio_execute())
-    page, more = rows[:limit], len(rows) > limit
-    return {
-        "items": [r.as_json() for r in page],
-        "next_cursor": encode_cursor(page[-1]) if more else None,
-    }
+    return page(rows, limit, lambda r: (r.created_at, r.id), Notification.as_json)
 
 
 async def get_own(user_id: str, notification_id: str) -> Notification:
