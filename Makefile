@@ -30,9 +30,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(STAMP)  ## HTTP benchmark (needs wrk: apt-get install -y wrk)
+bench: $(STAMP)  ## HTTP benchmark: SQLite, then PostgreSQL + Redis when reachable (needs wrk)
 	@command -v wrk >/dev/null || (apt-get install -y -q wrk || (apt-get update -q && apt-get install -y -q wrk))
-	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/http_bench.py --all --scaling root,goals_list,goals_create --profile goals_list
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -3,6 +3,14 @@
     python bench/http_bench.py                       # embedded default (SQLite)
     python bench/http_bench.py --database-url postgresql://postgres@127.0.0.1/bench
     python bench/http_bench.py --duration 5 --connections 32 --only root,health
+    python bench/http_bench.py --all --scaling root,goals_list --profile goals_list
+                                                     # what `make bench` runs
+
+``--all`` measures SQLite, then PostgreSQL + Redis (``--pg-url``, ``--redis-bench-url``;
+the database is created when missing) when they answer. ``--scaling`` measures the
+named scenarios again with one more worker; ``--profile`` runs one more pass of a
+scenario under py-spy and writes its hottest functions to
+bench/results/profile-<scenario>.md (and the raw stacks next to it).
 
 Every scenario runs against its own fresh server process (one hypercorn worker unless
 --workers), one at a time, after a warm-up, with the same wrk settings. A bare
@@ -346,18 +354,20 @@ def wait_until_up(url: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server at {url} did not come up")
 
 
-def server_env(args: argparse.Namespace, data_dir: Path) -> dict[str, str]:
+def server_env(run: Run, data_dir: Path) -> dict[str, str]:
     env = {**os.environ, "MAIGIE_DATA_DIR": str(data_dir)}
-    if args.database_url:
-        env["DATABASE_URL"] = args.database_url
-    if args.redis_url:
-        env["REDIS_URL"] = args.redis_url
+    if run.database_url:
+        env["DATABASE_URL"] = run.database_url
+    if run.redis_url:
+        env["REDIS_URL"] = run.redis_url
     return env
 
 
-def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -> tuple[Any, str]:
+def start_server(
+    scenario: Scenario, run: Run, args: argparse.Namespace, data_dir: Path
+) -> tuple[Any, str]:
     port = free_port()
-    env = {**server_env(args, data_dir), **scenario.env}
+    env = {**server_env(run, data_dir), **scenario.env}
     if scenario.server == "bare":
         cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
     else:
@@ -369,9 +379,9 @@ def start_server(scenario: Scenario, args: argparse.Namespace, data_dir: Path) -
             "--port",
             str(port),
             "--workers",
-            str(args.workers),
+            str(run.workers),
         ]
-        if args.database_url:
+        if run.database_url:
             subprocess.run(
                 [sys.executable, "-m", "maigie_core", "migrate"],
                 env=env,
@@ -431,72 +441,274 @@ def run_wrk(
     }
 
 
+@dataclass
+class Run:
+    """One configuration to measure the scenarios on: an engine and a worker count."""
+
+    engine: str  # "SQLite" or "PostgreSQL"
+    database_url: str = ""
+    redis_url: str = ""
+    workers: int = 1
+
+    @property
+    def label(self) -> str:
+        services = f"{self.engine} + Redis" if self.redis_url else self.engine
+        return f"{services}, {self.workers} worker{'s' if self.workers > 1 else ''}"
+
+
+def measure(
+    scenario: Scenario, run: Run, args: argparse.Namespace, profile_to: Path | None = None
+) -> dict[str, Any]:
+    """Start a fresh server for ``scenario``, seed it, warm it up and load it with wrk.
+
+    With ``profile_to``, py-spy samples the server during the measured part instead
+    (a profiling pass: its numbers are not reported, sampling slows the server).
+    """
+    with tempfile.TemporaryDirectory(prefix="maigie-bench-") as tmp:
+        proc, base = start_server(scenario, run, args, Path(tmp))
+        try:
+            if scenario.seed is not None:
+                scenario.seed(base, server_env(run, Path(tmp)))
+            request = (scenario.setup or _no_setup)(base)
+            url = base + scenario.path
+            run_wrk(url, request, args, args.warmup, scenario.connections)
+            if profile_to is None:
+                result = run_wrk(url, request, args, args.duration, scenario.connections)
+            else:
+                result = _profiled(proc.pid, url, request, args, scenario, profile_to)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+    result.update(name=scenario.name, path=scenario.path, note=scenario.note, run=run.label)
+    result["workers"] = 1 if scenario.server == "bare" else run.workers
+    return result
+
+
+def _profiled(
+    pid: int,
+    url: str,
+    request: Request,
+    args: argparse.Namespace,
+    scenario: Scenario,
+    out: Path,
+) -> dict[str, Any]:
+    """Run wrk while py-spy records the server; write a flame graph and a top table."""
+    if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
+        sys.exit("--profile needs py-spy: pip install py-spy")
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    raw = out.with_suffix(".txt")
+    common = [spy, "record", "--pid", str(pid), "--duration", str(args.duration), "--rate", "250"]
+    recorder = subprocess.Popen(
+        [*common, "--format", "raw", "--output", str(raw)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(0.5)  # let py-spy attach before the load starts
+    result = run_wrk(url, request, args, args.duration, scenario.connections)
+    recorder.wait(timeout=args.duration + 30)
+    out.with_suffix(".md").write_text(summarise_profile(raw, scenario, result))
+    return result
+
+
+_FRAME = re.compile(r" \((?:.*?/(?:site-packages|lib/python3[.\d]*|work/[^/]+)/)?(.*?)(?::\d+)?\)$")
+
+
+def summarise_profile(raw: Path, scenario: Scenario, result: dict[str, Any]) -> str:
+    """The hottest functions of a py-spy ``--format raw`` (collapsed stacks) recording:
+    self time (the frame on top of the stack) and total time (anywhere on the stack)."""
+    self_time: dict[str, int] = {}
+    total_time: dict[str, int] = {}
+    samples = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        samples += count
+        # "func (/path/to/site-packages/pkg/mod.py:123)" -> "func (pkg/mod.py)": a
+        # function's lines are summed, library paths shortened
+        frames = [_FRAME.sub(r" (\1)", f) for f in stack.split(";")]
+        self_time[frames[-1]] = self_time.get(frames[-1], 0) + count
+        for frame in set(frames):
+            total_time[frame] = total_time.get(frame, 0) + count
+
+    def table(title: str, counts: dict[str, int], n: int) -> list[str]:
+        # frames on (nearly) every stack (the event loop, the CLI) say nothing
+        rows = [kv for kv in counts.items() if kv[1] < 0.9 * samples]
+        rows = sorted(rows, key=lambda kv: -kv[1])[:n]
+        lines = [f"### {title}", "", "| share | function (file) |", "| ---: | --- |"]
+        lines += [f"| {c / samples:.1%} | `{frame}` |" for frame, c in rows]
+        return [*lines, ""]
+
+    head = [
+        f"# Profile of `{scenario.name}` ({scenario.path})",
+        "",
+        f"py-spy, 250 samples/s for {result['connections']} wrk connections; {samples} samples "
+        f"while serving {result['rps']:.0f} req/s (sampling slows the server).",
+        "",
+    ]
+    if not samples:
+        return "\n".join([*head, "py-spy recorded nothing (is ptrace allowed here?)", ""])
+    return "\n".join(
+        [*head, *table("Self time", self_time, 25), *table("Total time", total_time, 40)]
+    )
+
+
+def postgres_reachable(url: str) -> bool:
+    """True when ``url``'s server answers (the database is created when missing)."""
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    base, _, name = url.rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", connect_timeout=3, autocommit=True) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+    except psycopg.Error:
+        return False
+
+
+def redis_reachable(url: str) -> bool:
+    try:
+        import redis
+    except ImportError:
+        return False
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=3).ping())
+    except redis.RedisError:
+        return False
+
+
+def plan_runs(args: argparse.Namespace) -> list[Run]:
+    if not args.all:
+        engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
+        return [Run(engine, args.database_url, args.redis_url, args.workers)]
+    runs = [Run("SQLite", workers=args.workers)]
+    if postgres_reachable(args.pg_url):
+        redis_url = args.redis_bench_url if redis_reachable(args.redis_bench_url) else ""
+        runs.append(Run("PostgreSQL", args.pg_url, redis_url, args.workers))
+    else:
+        print(f"PostgreSQL at {args.pg_url} unreachable: measuring SQLite only", flush=True)
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1, help="hypercorn workers")
+    parser.add_argument(
+        "--scaling",
+        default="",
+        metavar="SCENARIOS",
+        help="comma-separated scenarios measured again with --workers + 1 (scaling)",
+    )
     parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="SQLite, then PostgreSQL + Redis (--pg-url, --redis-bench-url) when reachable",
+    )
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/maigie_bench")
+    parser.add_argument("--redis-bench-url", default="redis://127.0.0.1:6379/11")
+    parser.add_argument(
+        "--profile",
+        default="",
+        metavar="SCENARIO",
+        help="also profile this scenario with py-spy (on the last engine, one worker)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (or run `make bench`)")
     wanted = set(filter(None, args.only.split(",")))
-    chosen = [s for s in SCENARIOS if not wanted or s.name in wanted]
+    scaling = set(filter(None, args.scaling.split(",")))
+    runs = plan_runs(args)
+    started = machine_description()
 
     results = []
-    for scenario in chosen:
-        with tempfile.TemporaryDirectory(prefix="maigie-bench-") as tmp:
-            proc, base = start_server(scenario, args, Path(tmp))
-            try:
-                if scenario.seed is not None:
-                    scenario.seed(base, server_env(args, Path(tmp)))
-                request = (scenario.setup or _no_setup)(base)
-                url = base + scenario.path
-                run_wrk(url, request, args, args.warmup, scenario.connections)
-                result = run_wrk(url, request, args, args.duration, scenario.connections)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=15)
-        result.update(name=scenario.name, path=scenario.path, note=scenario.note)
-        results.append(result)
-        print(
-            f"{scenario.name:>12}  c{result['connections']:<3} {result['rps']:9.0f} req/s"
-            f"  p50 {result['p50_ms']:6.2f} ms"
-            f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
-            flush=True,
-        )
-    write_results(results, args)
+    for run in runs:
+        print(f"== {run.label}", flush=True)
+        more = Run(run.engine, run.database_url, run.redis_url, run.workers + 1)
+        plan = [(s, run) for s in SCENARIOS if not wanted or s.name in wanted]
+        plan += [(s, more) for s in SCENARIOS if s.name in scaling and s.server != "bare"]
+        for scenario, with_workers in plan:
+            result = measure(scenario, with_workers, args)
+            results.append(result)
+            print(
+                f"{scenario.name:>24}  c{result['connections']:<3} {result['rps']:9.0f} req/s"
+                f"  p50 {result['p50_ms']:6.2f} ms"
+                f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
+                flush=True,
+            )
+    if args.profile:
+        scenario = next(s for s in SCENARIOS if s.name == args.profile)
+        run = Run(runs[-1].engine, runs[-1].database_url, runs[-1].redis_url, 1)
+        RESULTS.mkdir(exist_ok=True)
+        measure(scenario, run, args, profile_to=RESULTS / f"profile-{scenario.name}")
+        print(f"profile: {RESULTS / f'profile-{scenario.name}.md'}", flush=True)
+    write_results(results, runs, args, started)
 
 
-def write_results(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    bare = next((r["rps"] for r in results if r["name"] == "bare"), None)
-    engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
-    header = (
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-        f"{args.workers} hypercorn worker(s), {engine}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}"
+def machine_description() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        memory = "unknown memory"
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory}, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}; load average before the run {load}"
     )
+
+
+def write_results(
+    results: list[dict[str, Any]], runs: list[Run], args: argparse.Namespace, machine: str
+) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
-        header,
+        f"Machine: {machine}, after it {load}.",
+        f"Load: wrk -t{args.threads} -c{args.connections} (unless the conns column says "
+        f"otherwise), {args.warmup} s warm-up then {args.duration} s, a fresh server per "
+        "scenario; wrk, the server and the database share the machine.",
         "",
-        "| scenario | route | conns | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for r in results:
-        ratio = f"{r['rps'] / bare:.0%}" if bare else "-"
-        lines.append(
-            f"| {r['name']} | `{r['path']}` | {r['connections']} | {r['rps']:.0f} "
-            f"| {ratio} | "
-            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |"
-        )
-    text = "\n".join(lines) + "\n"
+    for run in runs:
+        engine = run.label.rsplit(",", 1)[0]
+        rows = [r for r in results if r["run"].startswith(engine)]
+        bare = next((r["rps"] for r in rows if r["name"] == "bare"), None)
+        label = engine
+        lines += [
+            f"### {label}",
+            "",
+            "| scenario | route | workers | conns | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in rows:
+            ratio = f"{r['rps'] / bare:.0%}" if bare and r["connections"] > 1 else "-"
+            lines.append(
+                f"| {r['name']} | `{r['path']}` | {r['workers']} | {r['connections']} "
+                f"| {r['rps']:.0f} | {ratio} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+                f"| {r['non_2xx']} |"
+            )
+        lines.append("")
+    text = "\n".join(lines)
     (RESULTS / "http.md").write_text(text)
-    (RESULTS / "http.json").write_text(json.dumps({"setup": header, "results": results}, indent=2))
+    (RESULTS / "http.json").write_text(
+        json.dumps({"machine": machine, "results": results}, indent=2)
+    )
     print("\n" + text)
 
 
