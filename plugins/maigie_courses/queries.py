@@ -7,8 +7,6 @@ courses in one LEFT JOIN. Rows stay tuples and become the REST JSON in one pass.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -16,7 +14,8 @@ from typing import Any
 
 from peewee import JOIN
 
-from maigie_core import NotFound, ValidationFailed
+from maigie_core import NotFound
+from maigie_core.pagination import decode_cursor, encode_cursor
 from maigie_courses.models import OWNER, STUDENT, Completion, Course, Enrollment, Module, Topic
 
 Row = tuple[Any, ...]  # one course, in COURSE_COLUMNS order
@@ -184,22 +183,6 @@ def shared_view(course: dict[str, Any]) -> dict[str, Any]:
 # -- listing ----------------------------------------------------------------------------
 
 
-def encode_cursor(created_at: datetime, course_id: Any) -> str:
-    raw = f"{created_at.isoformat()}|{course_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, course_id = raw.split("|", 1)
-        return datetime.fromisoformat(created), uuid.UUID(course_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(
-            detail=[{"loc": ["cursor"], "msg": "invalid cursor", "type": "value_error"}]
-        ) from None
-
-
 async def page(
     user_id: uuid.UUID,
     *,
@@ -219,8 +202,8 @@ async def page(
         query = query.where(Course.ai_generated == ai_generated)
     if q and q.strip():
         query = query.where(Course.title.contains(q.strip()))  # bound, LIKE-escaped
-    if cursor:
-        created, after = decode_cursor(cursor)
+    if position := decode_cursor(cursor):
+        created, after = position
         query = query.where(
             (Course.created_at < created) | ((Course.created_at == created) & (Course.id < after))
         )
