@@ -16,7 +16,7 @@ from quart import Blueprint
 
 from maigie_core import AIAction, Migrations, Principal, TierLimit, hookimpl
 from maigie_core.tasks import EVERY_MINUTE, TaskDefinition, enqueue, periodic_task, task
-from maigie_schedule import reminders, service
+from maigie_schedule import reminders, service, views
 from maigie_schedule.actions import ACTIONS
 from maigie_schedule.models import Block, Feed
 from maigie_schedule.planning import LIMIT
@@ -96,7 +96,7 @@ async def resolve_object(kind: str, object_id: str, user: Principal) -> dict[str
     )
     if block is None:
         return None
-    return service.block_json(BlockRow.of(block), zone(user.timezone))
+    return views.block_json(BlockRow.of(block), zone(user.timezone))
 
 
 @hookimpl
@@ -112,6 +112,6 @@ async def export_user_data(user_id: str) -> dict[str, Any]:
     owner = uuid.UUID(str(user_id))
     utc = zone("UTC")
     return {
-        "blocks": [service.block_json(row, utc) for row in await service.blocks_of(owner)],
+        "blocks": [views.block_json(row, utc) for row in await service.blocks_of(owner)],
         "reminders": await reminders.reminders_of(owner),
     }

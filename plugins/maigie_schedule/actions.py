@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from maigie_core import AIAction, Principal, ValidationFailed
-from maigie_schedule import planning, reminders, service
+from maigie_schedule import planning, reminders, service, views
 from maigie_schedule.recurrence import zone
 from maigie_schedule.schemas import BlockIn, Message, Notes, PlanWeekIn, ReminderIn, RRule, Title
 from maigie_schedule.windows import MAX_WINDOW, local_midnight, parse_instant
@@ -161,7 +161,7 @@ async def list_schedule(user: Principal, payload: ListSchedulePayload) -> dict[s
     else:
         day = resolve_day(payload.date or "today", tz)
         lo, hi = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
-    items, more = await service.list_window(user, lo, hi, payload.limit, None)
+    items, more = await views.list_window(user, lo, hi, payload.limit, None)
     return {
         "start": lo.astimezone(tz).isoformat(),
         "end": hi.astimezone(tz).isoformat(),

@@ -17,7 +17,7 @@ from typing import Any
 from maigie_core import NotFound, Principal
 from maigie_core import resolve_object as resolve
 from maigie_core.tiers import check_limit
-from maigie_schedule import service
+from maigie_schedule import service, views
 from maigie_schedule.recurrence import zone
 from maigie_schedule.schemas import BlockIn, PlanWeekIn
 
@@ -46,7 +46,7 @@ async def plan_week(user: Principal, data: PlanWeekIn) -> dict[str, Any]:
         days = [d for d in days if d.weekday() < 5]
     lo = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     hi = datetime.combine(first + timedelta(days=7), time(0), tzinfo=tz).astimezone(UTC)
-    busy = [(a, b) for a, b, _row in await service.occurrences(uuid.UUID(user.id), lo, hi)]
+    busy = [(a, b) for a, b, _row in await views.occurrences(uuid.UUID(user.id), lo, hi)]
     tasks = [t for t in goal.get("tasks") or [] if not t.get("done")]
     now = datetime.now(UTC)
     created: list[dict[str, Any]] = []

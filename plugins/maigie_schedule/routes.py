@@ -24,7 +24,7 @@ from quart_schema import (
 from maigie_core import BadRequest
 from maigie_core.auth import current_user, require_user
 from maigie_core.db import database
-from maigie_schedule import ical, planning, reminders, service
+from maigie_schedule import ical, planning, reminders, service, views
 from maigie_schedule.recurrence import zone
 from maigie_schedule.schemas import (
     BlockIn,
@@ -88,7 +88,7 @@ async def list_schedule() -> Response:
     lo, hi = parse_window(request.args, zone(user.timezone))
     limit = parse_limit(request.args)
     after = parse_cursor(request.args)
-    text = await service.list_window_text(user, lo, hi, limit, after)
+    text = await views.list_window_text(user, lo, hi, limit, after)
     return Response(text, content_type="application/json")
 
 
