@@ -51,7 +51,12 @@ async def authenticate_token(
     state = state or auth_state()
     claims = state.jwt.verify_access(token)
     record = await load_user(state, claims.user_id)
-    if record is None or not record.is_active or record.token_version != claims.version:
+    if (
+        record is None
+        or not record.is_active
+        or record.token_version != claims.version
+        or claims.session_id in record.revoked_sessions
+    ):
         raise Unauthorized("Invalid token")
     return record, claims
 

@@ -22,6 +22,9 @@ class User(Model):
     is_active = peewee.BooleanField(default=True)
     # Bumped when every outstanding access token must die (password change, deactivation).
     token_version = peewee.IntegerField(default=0)
+    # Sessions revoked less than an access-token lifetime ago: "sid@until-epoch,...".
+    # Their access tokens are refused at once instead of living until they expire.
+    revoked_sessions = peewee.TextField(default="")
 
     class Meta:
         table_name = "maigie_user"

@@ -5,10 +5,17 @@ so two concurrent uses cannot both win) and issues the next one in the same fami
 Presenting a spent token again means it was stolen or replayed: the whole family is
 revoked and every token in it stops working. Logout revokes the family; a password
 change revokes every family of the user.
+
+Access tokens are stateless JWTs: a revoked family's access tokens would live until
+they expire. So revoking one family also lists it on the user row
+(``revoked_sessions``, pruned after an access-token lifetime), which authentication
+reads anyway: they are refused from the next request, at no cost per request.
+(Revoking every family bumps ``token_version`` instead.)
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -75,7 +82,7 @@ async def rotate(state: AuthState, refresh_token: str) -> dict[str, Any]:
             token = await RefreshToken.aio_get_or_none(RefreshToken.id == claims.token_id)
             reused = token is not None and token.spent_at is not None
     if reused:
-        await revoke_session(claims.session_id, "reuse")
+        await revoke_session(state, claims.session_id, "reuse")
     if pair is None:
         raise Unauthorized("Invalid refresh token")
     return pair
@@ -89,13 +96,15 @@ async def end_session(state: AuthState, refresh_token: str) -> RefreshClaims:
     )
     if token is None:
         raise Unauthorized("Invalid refresh token")
-    await revoke_session(claims.session_id, "logout")
+    await revoke_session(state, claims.session_id, "logout")
     return claims
 
 
-async def revoke_session(session_id: str, reason: str) -> None:
+async def revoke_session(state: AuthState, session_id: str, reason: str) -> None:
+    """Revoke one family: its refresh tokens and (through the user row) its access tokens."""
     now = utcnow()
     async with transaction():
+        user_id = await _list_revoked(session_id, state.jwt.access_ttl)
         await (
             AuthSession.update(revoked_at=now, revoke_reason=reason)
             .where((AuthSession.id == session_id) & AuthSession.revoked_at.is_null())
@@ -106,6 +115,41 @@ async def revoke_session(session_id: str, reason: str) -> None:
             .where((RefreshToken.session_id == session_id) & RefreshToken.spent_at.is_null())
             .aio_execute()
         )
+    if user_id is not None:
+        await state.invalidation.publish(user_id)
+
+
+async def _list_revoked(session_id: str, access_ttl: int) -> str | None:
+    """Add ``session_id`` to its user's ``revoked_sessions`` until the last access token
+    it issued has expired, dropping entries past that point; returns the user id.
+
+    A compare-and-set update (retried) so concurrent revocations never lose an entry.
+    """
+    session = await AuthSession.aio_get_or_none(AuthSession.id == session_id)
+    if session is None:
+        return None
+    now = time.time()
+    entry = f"{session_id}@{int(now) + access_ttl + 1}"
+    for _ in range(10):
+        stored = await (
+            User.select(User.revoked_sessions).where(User.id == session.user_id).aio_scalar()
+        )
+        if stored is None:
+            return None
+        kept = [e for e in stored.split(",") if _until(e) > now]
+        changed = await (
+            User.update(revoked_sessions=",".join([*kept, entry]))
+            .where((User.id == session.user_id) & (User.revoked_sessions == stored))
+            .aio_execute()
+        )
+        if changed:
+            return str(session.user_id)
+    raise RuntimeError("revoked_sessions kept changing under a logout")  # pragma: no cover
+
+
+def _until(entry: str) -> int:
+    until = entry.partition("@")[2]
+    return int(until) if until.isdigit() else 0
 
 
 async def revoke_all(user_id: str | uuid.UUID, reason: str) -> None:

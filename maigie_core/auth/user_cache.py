@@ -25,7 +25,8 @@ from maigie_core.principal import Principal
 
 _COLUMNS = (
     "id, email, name, role, tier, timezone, preferences, email_verified, is_active, "
-    "token_version, password_hash IS NOT NULL, created_at, updated_at, tier_period_end"
+    "token_version, password_hash IS NOT NULL, created_at, updated_at, tier_period_end, "
+    "revoked_sessions"
 )
 
 
@@ -43,6 +44,7 @@ class UserRecord:
     created_at: datetime
     updated_at: datetime
     tier_period_end: datetime | None
+    revoked_sessions: frozenset[str] = frozenset()  # session ids whose access tokens died
     me: dict[str, Any] = field(default_factory=dict, compare=False)  # GET /me, built once
 
     @property
@@ -85,6 +87,11 @@ def _me_json(record: UserRecord) -> dict[str, Any]:
     }
 
 
+def revoked_session_ids(stored: str) -> list[str]:
+    """The session ids of a ``revoked_sessions`` column (``sid@until-epoch,...``)."""
+    return [entry.partition("@")[0] for entry in stored.split(",") if entry]
+
+
 def _datetime(value: Any) -> datetime | None:
     converted: datetime | None = User.created_at.python_value(value)  # type: ignore[no-untyped-call]
     return converted
@@ -107,6 +114,7 @@ def record_from_row(row: Sequence[Any]) -> UserRecord:
         created_at=created_at,
         updated_at=updated_at,
         tier_period_end=_datetime(row[13]),
+        revoked_sessions=frozenset(revoked_session_ids(row[14] or "")),
     )
     record.me.update(_me_json(record))
     return record

@@ -106,6 +106,53 @@ async def test_logout_spends_the_refresh_token_and_returns_204(api: Api) -> None
     await assert_error(again, 401, "UNAUTHORIZED")
 
 
+async def test_logout_kills_the_access_tokens_of_that_session_only(api: Api) -> None:
+    phone = await api.register()
+    laptop = await api.login("ada@example.com")
+    response = await api.client.post(
+        "/api/v1/auth/logout", json={"refresh_token": phone["refresh_token"]}
+    )
+    assert response.status_code == 204
+    dead = await api.client.get("/api/v1/auth/me", headers=bearer(phone["access_token"]))
+    await assert_error(dead, 401, "UNAUTHORIZED")
+    assert (await api.me(bearer(laptop["access_token"])))["email"] == "ada@example.com"
+    # a second logout elsewhere keeps the first one listed
+    await api.client.post("/api/v1/auth/logout", json={"refresh_token": laptop["refresh_token"]})
+    for tokens in (phone, laptop):
+        again = await api.client.get("/api/v1/auth/me", headers=bearer(tokens["access_token"]))
+        await assert_error(again, 401, "UNAUTHORIZED")
+    fresh = await api.login("ada@example.com")
+    assert (await api.me(bearer(fresh["access_token"])))["email"] == "ada@example.com"
+
+
+async def test_a_replayed_refresh_token_kills_the_familys_access_token(api: Api) -> None:
+    first = await api.register()
+    second = await (
+        await api.client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]}
+        )
+    ).get_json()
+    await api.client.post("/api/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    stolen = await api.client.get("/api/v1/auth/me", headers=bearer(second["access_token"]))
+    await assert_error(stolen, 401, "UNAUTHORIZED")
+
+
+async def test_revoked_sessions_are_forgotten_once_their_access_tokens_expired(
+    api: Api,
+) -> None:
+    from maigie_core.auth.models import User
+
+    tokens = await api.register()
+    stale = f"{'0' * 32}@{1}"  # expired long ago
+    async with api.app.app_context():
+        await User.update(revoked_sessions=stale).aio_execute()
+    await api.client.post("/api/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    async with api.app.app_context():
+        stored = await User.select(User.revoked_sessions).aio_scalar()
+    assert stale not in stored
+    assert stored.count("@") == 1
+
+
 async def test_me_without_a_token_is_the_401_envelope(api: Api) -> None:
     response = await api.client.get("/api/v1/auth/me")
     await assert_error(response, 401, "UNAUTHORIZED")
