@@ -84,16 +84,16 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 10
     if settings.WORKERS > 1:
-        from hypercorn.run import run
+        from maigie_core.workers import serve_workers
 
-        config.application_path = "maigie_core.asgi:app"
-        config.workers = settings.WORKERS
-        sys.exit(run(config))
-    asyncio.run(_serve_one(app, config))
+        sys.exit(serve_workers(config, settings.WORKERS))
+    asyncio.run(serve_one(app, config))
 
 
-async def _serve_one(app: Any, config: Any) -> None:
-    from hypercorn.asyncio import serve as hypercorn_serve
+async def serve_one(app: Any, config: Any, sockets: Any = None) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM, closing WebSockets with 1001 first."""
+    from hypercorn.asyncio.run import worker_serve
+    from hypercorn.utils import wrap_app
 
     from maigie_core.realtime import graceful_shutdown
 
@@ -102,7 +102,8 @@ async def _serve_one(app: Any, config: Any) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     trigger = graceful_shutdown(app, stop.wait)  # WebSockets are closed with 1001 first
-    await hypercorn_serve(app, config, shutdown_trigger=trigger)  # type: ignore[arg-type]
+    asgi = wrap_app(app, config.wsgi_max_body_size, None)
+    await worker_serve(asgi, config, sockets=sockets, shutdown_trigger=trigger)
 
 
 @cli.command()

@@ -1,0 +1,83 @@
+"""``maigie serve --workers 2`` (the real command): SIGTERM closes every socket with 1001,
+whichever worker holds it, and the server exits cleanly well before its graceful timeout."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from auth_support import CHEAP_HASH, PASSWORD
+from rt_support import close_code, connected, free_port, wait_for_port
+
+
+async def test_sigterm_closes_the_sockets_of_every_worker_with_1001(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        **{k: str(v) for k, v in CHEAP_HASH.items()},
+        "ENVIRONMENT": "development",
+        "ACCESS_LOG": "false",
+        "SECRET_KEY": uuid.uuid4().hex * 2,
+        "MAIGIE_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'maigie.db'}",
+        "REDIS_URL": "",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        popen = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "maigie_core",
+            "serve",
+            "--workers",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        await wait_for_port(port, 60)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as http:
+            for _ in range(200):  # both workers answer (the first may still be starting)
+                if (await http.get("/ready")).status_code == 200:
+                    break
+                await asyncio.sleep(0.1)
+            response = await http.post(
+                "/api/v1/auth/register", json={"email": "ada@example.com", "password": PASSWORD}
+            )
+            assert response.status_code == 201, response.text
+            token = response.json()["access_token"]
+            processes = set()
+            for _ in range(200):  # until /health has been answered by both workers
+                response = await http.get("/health", headers={"Connection": "close"})
+                processes.add(response.json()["checks"]["realtime"]["detail"]["process"])
+                if len(processes) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(processes) == 2, processes
+        url = f"ws://127.0.0.1:{port}/api/v1/realtime/ws?token={token}"
+        sockets = [(await connected(url))[0] for _ in range(12)]
+        began = time.monotonic()
+        popen.send_signal(signal.SIGTERM)
+        results = await asyncio.gather(*(close_code(ws, 15) for ws in sockets))
+        for code, seen in results:
+            assert code == 1001, (code, seen)
+            assert seen[-1]["code"] == "SERVER_SHUTDOWN"
+        assert await asyncio.wait_for(popen.wait(), 15) == 0
+        assert time.monotonic() - began < 8  # not hypercorn's 10 s graceful timeout
+    finally:
+        if popen.returncode is None:
+            popen.kill()
+            await popen.wait()
+    assert "Traceback" not in log.read_text(), log.read_text()
