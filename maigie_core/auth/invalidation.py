@@ -1,6 +1,7 @@
 """Telling every process that a user changed: Redis pub/sub, or this process only.
 
-``publish(user_id)`` drops the local copy at once and, with Redis, publishes the id on
+``publish(user_id)`` drops the local copy at once, tells this process's ``listeners``
+and, with Redis, publishes the id on
 ``{REDIS_KEY_PREFIX}auth:user-changed``. Each serving process runs :meth:`listen`: while
 it is subscribed the :class:`UserCache` is live; on every (re)connection the cache is
 cleared first (pub/sub silently drops what was published while disconnected), and
@@ -44,10 +45,18 @@ class UserInvalidation:
         self.cache = cache
         self.redis = redis
         self.channel = f"{prefix}auth:user-changed"
+        #: Called in this process on every ``publish`` (e.g. the realtime hub re-checks
+        #: the user's sockets); other processes hear of it through Redis.
+        self.listeners: list[Callable[[str], None]] = []
 
     async def publish(self, user_id: str) -> None:
         """Call after the change committed: every process re-reads the user."""
         self.cache.drop(user_id)
+        for listener in self.listeners:
+            try:
+                listener(user_id)
+            except Exception:
+                log.exception("a user invalidation listener failed")
         if self.redis is not None:
             try:
                 await self.redis.publish(self.channel, user_id)

@@ -20,6 +20,7 @@ from typing import Any
 
 from quart import Quart, current_app
 
+from maigie_core.auth.state import EXTENSION as AUTH_EXTENSION
 from maigie_core.events import emit
 from maigie_core.openapi import component_schemas
 from maigie_core.realtime.backplane import MemoryBackplane, transient_frame
@@ -93,11 +94,12 @@ def install_realtime(app: Quart, rt: Runtime) -> Hub:
     configure_compression(rt.settings.REALTIME_COMPRESSION)
     hub = Hub(rt.settings)
     hub.user_checker = close_invalid
+    auth = app.extensions.get(AUTH_EXTENSION)
+    if auth is not None:  # deactivated, deleted, signed out everywhere: close at once
+        auth.invalidation.listeners.append(hub.revalidate_user)
     if rt.redis is not None:
-        from maigie_core.auth.state import EXTENSION as AUTH_EXTENSION
         from maigie_core.realtime.redis_backplane import RedisBackplane
 
-        auth = app.extensions.get(AUTH_EXTENSION)
         channel = auth.invalidation.channel if auth is not None else None
         hub.backplane = RedisBackplane(hub, rt.redis, rt.settings, rt.events, channel)
     else:

@@ -1,11 +1,13 @@
 """Closing sockets whose session or account is no longer valid.
 
 Fast path: the hub reacts to ``auth.session_ended`` (logout of that session) and
-``account.deleted`` events, and with Redis to the auth module's user-invalidation
-channel. Safety net, on every backend: every ``REALTIME_REVALIDATE_INTERVAL`` the
-sockets' users and sessions are re-read in batches, and a socket whose user is gone,
-deactivated, or changed password (``token_version``), or whose session was revoked,
-is closed with 4401.
+``account.deleted`` events, and re-checks a user's sockets at once whenever the auth
+module invalidates that user (deactivation, deletion, password change or reset, which
+sign out every session): in this process through ``UserInvalidation.listeners``, in
+the others through the Redis user-invalidation channel. Safety net, on every backend:
+every ``REALTIME_REVALIDATE_INTERVAL`` the sockets' users and sessions are re-read in
+batches, and a socket whose user is gone, deactivated, or changed password
+(``token_version``), or whose session was revoked, is closed with 4401.
 """
 
 from __future__ import annotations

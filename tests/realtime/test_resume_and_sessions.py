@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from auth_support import PASSWORD
 from rt_support import Server, close_code, connected, events, recv, recv_until
 from websockets.asyncio.client import connect
 
@@ -136,19 +137,62 @@ async def test_logout_closes_the_sockets_of_that_session_only(server: Server) ->
     await ws_laptop.close()
 
 
-async def test_deactivated_user_is_disconnected(start_server: Any) -> None:
-    server = await start_server(REALTIME_REVALIDATE_INTERVAL=0.2)
+async def test_deactivation_closes_the_users_sockets_at_once(start_server: Any) -> None:
+    server = await start_server(REALTIME_REVALIDATE_INTERVAL=3600)  # no periodic re-check
+    admin = await server.api.admin()
     token, user_id = await server.user()
     ws, _ = await connected(server.ws_url(token))
-    async with server.app.app_context():
-        await accounts.set_active(auth_state(), user_id, False, actor_id=None, source="cli")
+    other_token, _ = await server.user("bob@example.com")
+    bystander, _ = await connected(server.ws_url(other_token))
+    response = await server.api.client.patch(
+        f"/api/v1/admin/users/{user_id}", json={"is_active": False}, headers=admin
+    )
+    assert response.status_code == 200, await response.get_data(as_text=True)
     code, seen = await close_code(ws)
     assert code == 4401 and seen[-1]["code"] == "SESSION_ENDED"
+    await bystander.send(json.dumps({"type": "heartbeat", "status": "ping"}))
+    assert (await recv_until(bystander, lambda m: m["type"] == "heartbeat"))["status"] == "pong"
+    await bystander.close()
     async with server.app.app_context():
         await accounts.set_active(auth_state(), user_id, True, actor_id=None, source="cli")
     async with connect(server.ws_url(token)) as ws:  # the old token died with the change
         code, seen = await close_code(ws)
     assert code == 4401 and seen[-1]["code"] == "UNAUTHORIZED"
+
+
+async def test_password_change_closes_every_socket_of_the_user_at_once(
+    start_server: Any,
+) -> None:
+    server = await start_server(REALTIME_REVALIDATE_INTERVAL=3600)
+    await server.user()
+    phone = await server.api.login("ada@example.com")
+    laptop = await server.api.login("ada@example.com")
+    ws_phone, _ = await connected(server.ws_url(phone["access_token"]))
+    ws_laptop, _ = await connected(server.ws_url(laptop["access_token"]))
+    response = await server.api.client.post(
+        "/api/v1/auth/password/change",
+        json={"current_password": PASSWORD, "new_password": "another horse battery"},
+        headers={"Authorization": f"Bearer {laptop['access_token']}"},
+    )
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    for ws in (ws_phone, ws_laptop):  # every session ended, this one's socket too
+        code, seen = await close_code(ws)
+        assert code == 4401 and seen[-1]["code"] == "SESSION_ENDED"
+    fresh = (await response.get_json())["access_token"]
+    ws, _ = await connected(server.ws_url(fresh))  # the new token pair works
+    await ws.close()
+
+
+async def test_account_deletion_closes_the_users_sockets_at_once(start_server: Any) -> None:
+    server = await start_server(REALTIME_REVALIDATE_INTERVAL=3600)
+    token, _ = await server.user()
+    ws, _ = await connected(server.ws_url(token))
+    response = await server.api.client.delete(
+        "/api/v1/auth/me", json={"password": PASSWORD}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 204, await response.get_data(as_text=True)
+    code, seen = await close_code(ws)
+    assert code == 4401 and seen[-1]["code"] == "SESSION_ENDED"
 
 
 async def test_health_reports_connections(server: Server) -> None:
