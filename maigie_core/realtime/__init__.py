@@ -25,7 +25,7 @@ from maigie_core.events import emit
 from maigie_core.openapi import component_schemas
 from maigie_core.realtime.backplane import MemoryBackplane, transient_frame
 from maigie_core.realtime.compression import configure as configure_compression
-from maigie_core.realtime.endpoint import EXTENSION, realtime_blueprint
+from maigie_core.realtime.endpoint import EXTENSION, realtime_asgi
 from maigie_core.realtime.hub import Hub
 from maigie_core.realtime.protocol import BROADCAST_CHANNEL, SCHEMA_MODELS
 from maigie_core.realtime.sessions import close_invalid
@@ -106,7 +106,7 @@ def install_realtime(app: Quart, rt: Runtime) -> Hub:
         hub.backplane = MemoryBackplane(hub)
     rt.events.journal = hub.backplane
     app.extensions[EXTENSION] = hub
-    app.register_blueprint(realtime_blueprint)
+    app.asgi_app = realtime_asgi(app, app.asgi_app)  # type: ignore[method-assign]
     rt.extra_schemas.update(component_schemas(*SCHEMA_MODELS))
 
     async def realtime_check() -> dict[str, Any]:

@@ -23,7 +23,8 @@ RECENT_IDS = 64
 
 
 class Close:
-    """The last item of an outbox: close the socket with ``code`` after ``frame``."""
+    """The last item of an outbox: close the socket with ``code`` after ``frame``
+    (``code`` 0: the client is gone, just stop)."""
 
     __slots__ = ("code", "frame", "reason")
 
@@ -132,6 +133,14 @@ class Connection:
             self.outbox.clear()
         self.outbox.append(self.closing)
         self.wake.set()
+
+    def gone(self) -> None:
+        """The client disconnected: the writer stops, sending nothing more."""
+        if self.closing is None:
+            self.closing = Close(0, "", None)
+            self.outbox.clear()
+            self.outbox.append(self.closing)
+            self.wake.set()
 
     def count_message(self, now: float, per_second: int) -> int:
         """Count a client message in the current one-second window; returns the count."""
