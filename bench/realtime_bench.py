@@ -11,10 +11,18 @@
    In memory: one process. With ``--redis``: events emitted through process A,
    sockets held by process B.
 
+   ``--bare``: the same fan-out from a bare Quart app (a queue per socket, one
+   pre-serialised frame), in the same run: the floor, to read Maigie's numbers as a
+   ratio on a noisy machine.
+
 Servers are subprocesses of this script (``--serve PORT``), each a Maigie app with a
-tiny plugin whose route emits. Clients run in this process (asyncio, ``websockets``),
-on the same machine: client time is part of the latency measured.
-``BENCH_PROFILE=/tmp/server.prof`` runs each server under cProfile.
+tiny plugin whose route emits, served by ``maigie_core.cli.serve_one`` (what ``maigie
+serve`` runs). Clients run in this process (asyncio, ``websockets``), on the same
+cores: the time the clients take to read 1,000 frames is part of the latency measured
+(their garbage collector is settled first, like the server's). One event is 1/K of the
+deliveries, so a single stalled event moves the p99: each event's last delivery is
+listed too. ``BENCH_PROFILE=/tmp/server.prof`` runs each server under cProfile; or
+``py-spy record --subprocesses -o prof.txt --format raw -- python bench/...``.
 """
 
 from __future__ import annotations
@@ -98,15 +106,71 @@ def serve(port: int) -> None:
         asyncio.run(main())
 
 
+def serve_bare(port: int) -> None:
+    """The floor to compare with: a bare Quart app fanning one pre-serialised frame out
+    to every socket through a queue per socket (the textbook pattern), speaking just
+    enough of the protocol for :func:`fanout`; hypercorn served the same way."""
+    from hypercorn.config import Config
+    from quart import Quart, request, websocket
+
+    from maigie_core.cli import serve_one
+
+    raise_fd_limit()
+    app = Quart("bare")
+    queues: set[asyncio.Queue[str]] = set()
+
+    @app.get("/ready")
+    async def ready() -> dict[str, Any]:
+        return {"ok": True}
+
+    @app.post("/api/v1/auth/register")
+    async def register() -> tuple[dict[str, Any], int]:
+        return {"access_token": "bare"}, 201
+
+    @app.post("/api/v1/bench/emit")
+    async def emit_one() -> dict[str, Any]:
+        body = await request.get_json()
+        data = {"seq": body["seq"], "t": time.time()}
+        frame = json.dumps({"type": "event", "event": "bench.tick", "data": data})
+        for queue in queues:
+            queue.put_nowait(frame)
+        return {"ok": True}
+
+    @app.websocket("/api/v1/realtime/ws")
+    async def socket() -> None:
+        queue: asyncio.Queue[str] = asyncio.Queue()
+        queues.add(queue)
+
+        async def answer() -> None:
+            while True:
+                json.loads(await websocket.receive())
+                queue.put_nowait('{"type":"subscription","status":"subscribed"}')
+
+        reader = asyncio.create_task(answer())
+        try:
+            await websocket.send('{"type":"connection"}')
+            while True:
+                await websocket.send(await queue.get())
+        finally:
+            queues.discard(queue)
+            reader.cancel()
+
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.backlog = 4096
+    asyncio.run(serve_one(app, config))
+
+
 class Server:
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], mode: str = "--serve") -> None:
         import socket
 
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(self.port)],
+            [sys.executable, __file__, mode, str(self.port)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -277,6 +341,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             print("fan-out, in memory, one process:", results["fanout_memory"])
         finally:
             await server.stop()
+    if args.fanout and args.bare:
+        server = Server(env, "--serve-bare")
+        try:
+            await server.ready()
+            results["fanout_bare"] = await fanout(server, server, args.fanout, args.events)
+            print("fan-out, bare Quart, one process:", results["fanout_bare"])
+        finally:
+            await server.stop()
     if args.fanout and args.redis:
         redis_env = {
             **env,
@@ -301,6 +373,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--bare", action="store_true", help="also measure a bare Quart fan-out (the floor)"
+    )
     parser.add_argument("--idle", type=int, default=10_000, help="idle sockets (0: skip)")
     parser.add_argument("--fanout", type=int, default=1_000, help="subscribed sockets")
     parser.add_argument("--events", type=int, default=30, help="events in the fan-out test")
@@ -309,6 +385,8 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     if arguments.serve:
         serve(arguments.serve)
+    elif arguments.serve_bare:
+        serve_bare(arguments.serve_bare)
     else:
         outcome = asyncio.run(main(arguments))
         if arguments.json:
