@@ -193,6 +193,11 @@ class Server:
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) this server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def connections(self) -> int:
         body = (await self.http.get("/health")).json()
         return int(body["checks"]["realtime"]["detail"]["connections"])
@@ -297,10 +302,14 @@ async def fanout(emitter: Server, holder: Server, count: int, events: int) -> di
                 seen += 1
 
     readers = [asyncio.create_task(reader(ws)) for ws in sockets]
+    server_cpu = holder.cpu_seconds()
+    client_cpu = time.process_time()
     for seq in range(events):
         (await emitter.http.post("/api/v1/bench/emit", json={"seq": seq})).raise_for_status()
         await asyncio.sleep(0.25)
     await asyncio.wait_for(asyncio.gather(*readers), 60)
+    server_cpu = holder.cpu_seconds() - server_cpu
+    client_cpu = time.process_time() - client_cpu
     await close_all(sockets)
     latencies.sort()
     ms = [x * 1000 for x in latencies]
@@ -311,6 +320,10 @@ async def fanout(emitter: Server, holder: Server, count: int, events: int) -> di
         "p50_ms": round(statistics.median(ms), 1),
         "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 1),
         "max_ms": round(ms[-1], 1),
+        # CPU per delivered frame (heartbeats and the emit requests included): what the
+        # fan-out costs, whatever else the machine is doing.
+        "server_cpu_us_per_delivery": round(server_cpu * 1e6 / max(len(ms), 1), 1),
+        "client_cpu_us_per_delivery": round(client_cpu * 1e6 / max(len(ms), 1), 1),
         # One event is 1/events of the deliveries: a single stalled event moves the p99.
         "last_delivery_ms_per_event": sorted(round(x * 1000) for x in slowest),
     }
