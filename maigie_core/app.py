@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from quart import Quart
 from quart_schema import QuartSchema
 
+from maigie_core import redis_client
 from maigie_core.auth import install_auth
 from maigie_core.db import connect_database
 from maigie_core.errors import install_error_handlers
@@ -58,7 +59,11 @@ def create_app(
     settings = settings or load_settings()
     settings.check_production()
     db = connect_database(
-        settings.database_url, settings.DATABASE_POOL_MIN, settings.DATABASE_POOL_MAX
+        settings.database_url,
+        settings.DATABASE_POOL_MIN,
+        settings.DATABASE_POOL_MAX,
+        pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+        connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
     )
     host = PluginHost(
         enabled_state=read_plugin_state(db),
@@ -91,9 +96,7 @@ def create_app(
     rt.migrations.append(CORE_MIGRATIONS)
     rt.health_checks.append(HealthCheck("database", database_check))
     if settings.REDIS_URL:
-        from redis.asyncio import Redis
-
-        rt.redis = Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+        rt.redis = redis_client.async_client(settings)
         rt.health_checks.append(HealthCheck("cache", redis_check))
     app.register_blueprint(core_blueprint)
     install_auth(app, rt)  # accounts, tokens, /api/v1/auth and /api/v1/admin

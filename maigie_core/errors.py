@@ -19,6 +19,8 @@ from psycopg import OperationalError
 from pydantic import BaseModel
 from quart import Quart, Response, current_app, g, jsonify
 from quart_schema import RequestSchemaValidationError, ResponseSchemaValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("maigie.errors")
@@ -202,6 +204,17 @@ async def _handle_database_down(error: Exception) -> Response:
     )
 
 
+async def _handle_redis_down(error: Exception) -> Response:
+    log.warning("redis unavailable: %s", error, extra={"request_id": g.get("request_id")})
+    return error_response(
+        503,
+        "SERVICE_UNAVAILABLE",
+        "A backing service is unavailable; try again shortly",
+        _debug_detail(error),
+        {"Retry-After": "1"},
+    )
+
+
 async def _handle_unexpected(error: Exception) -> Response:
     log.exception("unhandled error", extra={"request_id": g.get("request_id")})
     return error_response(
@@ -217,4 +230,6 @@ def install_error_handlers(app: Quart) -> None:
     app.register_error_handler(HTTPException, _handle_http_exception)
     for database_error in (peewee.OperationalError, peewee.InterfaceError, OperationalError):
         app.register_error_handler(database_error, _handle_database_down)
+    for redis_error in (RedisConnectionError, RedisTimeoutError):
+        app.register_error_handler(redis_error, _handle_redis_down)
     app.register_error_handler(Exception, _handle_unexpected)

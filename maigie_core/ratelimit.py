@@ -1,5 +1,6 @@
 """Fixed-window rate limiting for any plugin (login attempts, chat messages): Redis when
-configured, else in-process.
+configured, else in-process — and in-process too while Redis is unreachable (each process
+then counts on its own: throttling stays on and the route stays up).
 
 ``consume(key)`` counts an attempt and returns ``None`` or the seconds to wait;
 ``refund(key)`` takes a successful attempt back, so only failures accumulate.
@@ -8,16 +9,21 @@ configured, else in-process.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
 from typing import TYPE_CHECKING
 
 from quart import request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 _PRUNE_EVERY = 1024
+_REDIS_DOWN = (RedisConnectionError, RedisTimeoutError)
+log = logging.getLogger("maigie.ratelimit")
 
 
 class RateLimiter:
@@ -37,14 +43,18 @@ class RateLimiter:
         """Count one attempt for ``key``; the Retry-After seconds if over the limit."""
         if self.redis is not None:
             full = self.prefix + key
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.incr(full)
-                pipe.expire(full, self.window, nx=True)
-                pipe.ttl(full)
-                count, _set, ttl = await pipe.execute()
-            if int(count) > self.limit:
-                return max(1, int(ttl))
-            return None
+            try:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.incr(full)
+                    pipe.expire(full, self.window, nx=True)
+                    pipe.ttl(full)
+                    count, _set, ttl = await pipe.execute()
+            except _REDIS_DOWN as exc:
+                log.warning("rate limit %s counted in-process, Redis is down: %s", full, exc)
+            else:
+                if int(count) > self.limit:
+                    return max(1, int(ttl))
+                return None
         now = time.monotonic()
         self._prune(now)
         count, reset_at = self._local.get(key, (0, now + self.window))
@@ -58,8 +68,11 @@ class RateLimiter:
 
     async def refund(self, key: str) -> None:
         if self.redis is not None:
-            await self.redis.decr(self.prefix + key)
-            return
+            try:
+                await self.redis.decr(self.prefix + key)
+                return
+            except _REDIS_DOWN:
+                pass  # counted in-process (consume fell back too), or lost with Redis
         entry = self._local.get(key)
         if entry is not None:
             self._local[key] = (max(0, entry[0] - 1), entry[1])

@@ -39,8 +39,12 @@ class Settings(BaseModel):
     DATABASE_URL: str = ""
     DATABASE_POOL_MIN: int = Field(1, ge=0)
     DATABASE_POOL_MAX: int = Field(10, ge=1)
+    DATABASE_POOL_TIMEOUT: float = Field(5, gt=0)  # wait for a pooled connection, then 503
+    DATABASE_CONNECT_TIMEOUT: float = Field(3, ge=1)  # a new PostgreSQL connection
     REDIS_URL: str = ""
     REDIS_KEY_PREFIX: str = "maigie:"
+    REDIS_TIMEOUT: float = Field(3, gt=1)  # connect and each reply; must exceed 1 s (Huey)
+    REDIS_RETRIES: int = Field(1, ge=0, le=10)  # retries of a command that failed to connect
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(30, ge=1)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(7, ge=1)
     CORS_ORIGINS: list[str] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from datetime import timedelta
@@ -11,6 +12,8 @@ from typing import Any
 import peewee
 from quart import Blueprint, Response
 from quart_schema import document_response, security_scheme, validate_request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from maigie_core.auth import accounts, sessions
 from maigie_core.auth.guards import current_claims, current_record, current_user, require_user
@@ -41,6 +44,7 @@ from maigie_core.errors import Forbidden, RateLimited, Unauthorized, ValidationF
 from maigie_core.events import emit
 from maigie_core.ratelimit import client_address
 
+log = logging.getLogger("maigie.auth")
 auth_blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
 
 #: Without a password, deleting the account needs a login at most this old.
@@ -98,7 +102,10 @@ async def register(data: RegisterIn) -> tuple[dict[str, Any], int]:
     state = auth_state()
     _check_password_policy(state, data.password)
     user = await accounts.create_user(state, data.email, data.password, name=data.name or "")
-    await send_verification(state, user)
+    try:
+        await send_verification(state, user)
+    except (RedisConnectionError, RedisTimeoutError) as exc:  # the account exists: go on
+        log.warning("verification mail for a new account not queued (Redis down): %s", exc)
     return await sessions.start_session(state, user), 201
 
 

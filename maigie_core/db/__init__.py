@@ -11,6 +11,7 @@ domain events emitted inside it only after the outermost commit.
 from __future__ import annotations
 
 import asyncio
+import select
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +29,7 @@ import psycopg_pool
 from peewee_async.connection import connection_context
 from peewee_async.pool import PoolBackend, PsycopgPoolBackend
 from peewee_async.transactions import Transaction
+from psycopg_pool.pool_async import AddConnection
 
 from maigie_core import events
 
@@ -184,23 +186,87 @@ class SqlitePoolBackend(PoolBackend):  # type: ignore[misc]
             await self.pool.close()
 
 
+class _Pool(psycopg_pool.AsyncConnectionPool):  # type: ignore[type-arg]
+    """psycopg_pool that fails fast while the server is unreachable, and comes back fast.
+
+    * A failed connection attempt fails every request waiting for a connection at once
+      (a 503), instead of leaving them to wait out the pool timeout.
+    * psycopg_pool doubles the delay between reconnection attempts (1 s, 2 s, 4 s… up
+      to minutes); capped at ``RECONNECT_MAX_DELAY``, the pool is back within a second
+      of the server, however long the outage was.
+    """
+
+    RECONNECT_MAX_DELAY = 1.0
+
+    async def schedule_task(self, task: Any, delay: float) -> None:
+        if isinstance(task, AddConnection):
+            delay = min(delay, self.RECONNECT_MAX_DELAY)
+        await super().schedule_task(task, delay)
+
+    async def _connect(self, timeout: float | None = None) -> Any:  # noqa: ASYNC109
+        try:
+            return await super()._connect(timeout)
+        except Exception as exc:
+            error = psycopg.OperationalError(f"the database is unreachable: {exc}")
+            async with self._lock:
+                while self._waiting:
+                    await self._waiting.popleft().fail(error)
+            raise
+
+
+def _lost(conn: psycopg.AsyncConnection[Any]) -> bool:
+    """An idle connection the server closed (restart, ``pg_terminate_backend``, network).
+
+    An idle autocommit connection has nothing to read; readable means the server sent
+    its goodbye (or the socket hit EOF). One ``select`` call, no round trip.
+    """
+    if conn.closed:
+        return True
+    try:
+        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, psycopg.OperationalError):
+        return True
+    return bool(readable)
+
+
 class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
-    """psycopg_pool from a plain connection URL (peewee-async wants host/user/...)."""
+    """psycopg_pool from a plain connection URL (peewee-async wants host/user/...).
+
+    A checked-out connection the server already closed is replaced instead of failing
+    a request. A request waits at most ``DATABASE_POOL_TIMEOUT`` for a connection, and
+    only until the next failed attempt to connect while the server is unreachable:
+    either way an ``OperationalError`` (a 503 envelope).
+    """
 
     async def create(self) -> None:
         params = self.connect_params
-        pool = psycopg_pool.AsyncConnectionPool(
+        pool = _Pool(
             params["conninfo"],
-            kwargs={"cursor_factory": psycopg.AsyncClientCursor, "autocommit": True},
+            kwargs={
+                "cursor_factory": psycopg.AsyncClientCursor,
+                "autocommit": True,
+                "connect_timeout": max(1, round(params.get("connect_timeout", 3))),
+            },
             min_size=params.get("min_size", 1),
             max_size=params.get("max_size", 10),
-            timeout=params.get("timeout", 10),
-            # No check on checkout (a round trip per query): a connection broken by a
-            # server restart fails its query once (503) and psycopg_pool discards it.
+            timeout=params.get("timeout", 5),
+            # No query on checkout (a round trip per query): `_lost` checks the socket.
             open=False,
         )
         await pool.open()
         self.pool = pool
+
+    async def acquire(self) -> Any:
+        if self.pool is None:
+            await self.connect()
+        pool: _Pool = self.pool
+        for _ in range(pool.max_size + 1):
+            conn = await pool.getconn()
+            if not _lost(conn):
+                return conn
+            await conn.close()
+            await pool.putconn(conn)  # discarded; the pool opens a replacement
+        raise psycopg.OperationalError("no live database connection")
 
 
 class _ImmediateTransaction(Transaction):  # type: ignore[misc]
@@ -249,8 +315,19 @@ class PostgresDatabase(peewee_async.Psycopg3Database):  # type: ignore[misc]
 Database = SqliteDatabase | PostgresDatabase
 
 
-def open_database(url: str, pool_min: int = 1, pool_max: int = 10) -> Database:
-    """Create (not connect) the database for ``url``: ``sqlite:///path`` or ``postgresql://``."""
+def open_database(
+    url: str,
+    pool_min: int = 1,
+    pool_max: int = 10,
+    *,
+    pool_timeout: float = 5.0,
+    connect_timeout: float = 3.0,
+) -> Database:
+    """Create (not connect) the database for ``url``: ``sqlite:///path`` or ``postgresql://``.
+
+    PostgreSQL: a request waits at most ``pool_timeout`` seconds for a pooled
+    connection, a new connection at most ``connect_timeout`` (whole seconds, >= 1).
+    """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = url[len("sqlite:///") :]
@@ -268,14 +345,23 @@ def open_database(url: str, pool_min: int = 1, pool_max: int = 10) -> Database:
             port=parts.port or 5432,
             user=unquote(parts.username or "") or None,
             password=unquote(parts.password or "") or None,
-            pool_params={"conninfo": conninfo, "min_size": pool_min, "max_size": pool_max},
+            connect_timeout=max(1, round(connect_timeout)),
+            pool_params={
+                "conninfo": conninfo,
+                "min_size": pool_min,
+                "max_size": pool_max,
+                "timeout": pool_timeout,
+                "connect_timeout": connect_timeout,
+            },
         )
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")
 
 
-def connect_database(url: str, pool_min: int = 1, pool_max: int = 10) -> Database:
+def connect_database(
+    url: str, pool_min: int = 1, pool_max: int = 10, **timeouts: float
+) -> Database:
     """Open the database for ``url`` and bind every model to it (process-wide)."""
-    db = open_database(url, pool_min, pool_max)
+    db = open_database(url, pool_min, pool_max, **timeouts)
     database.initialize(db)
     return db
 

@@ -146,11 +146,9 @@ class TaskThread:
         self.db.set_allow_sync(True)  # this object is used by this thread only
         self.redis: Any = None
         if settings.REDIS_URL:
-            from redis.asyncio import Redis
+            from maigie_core.redis_client import async_client
 
-            self.redis = Redis.from_url(
-                settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5
-            )
+            self.redis = async_client(settings)
         base = runtime(self.app)
         self.view = dataclasses.replace(
             base, db=self.db, redis=self.redis, events=_RelayedEventBus(self)

@@ -27,7 +27,9 @@ from huey import MemoryHuey, RedisExpireHuey, SqliteHuey
 from huey.api import Huey, Task, TaskWrapper
 from huey.exceptions import TaskException
 from huey.utils import Error, normalize_time
+from redis import ConnectionPool
 
+from maigie_core.redis_client import sync_options
 from maigie_core.tasks import store
 from maigie_core.tasks.definitions import TaskDefinition, parse_crontab
 from maigie_core.tasks.execution import (
@@ -77,7 +79,7 @@ def build_huey(settings: Settings) -> Huey:
     if settings.REDIS_URL:
         return RedisExpireHuey(
             f"{settings.REDIS_KEY_PREFIX}tasks",
-            url=settings.REDIS_URL,
+            connection_pool=ConnectionPool.from_url(settings.REDIS_URL, **sync_options(settings)),
             expire_time=settings.TASKS_RESULT_TTL,
             clean_name=False,
             blocking=True,
