@@ -90,6 +90,7 @@ class Settings(BaseModel):
     TASKS_RESULT_TTL: int = Field(86_400, ge=1)  # seconds a result is kept (Redis)
     TASKS_HEARTBEAT_INTERVAL: float = Field(5, gt=0)
     TASKS_SHUTDOWN_TIMEOUT: float = Field(30, ge=0)  # wait for running tasks on stop
+    TASKS_LOST_AFTER: float = Field(60, gt=0)  # no heartbeat this long: its tasks are settled
     TASKS_IMMEDIATE: bool = False  # unit tests only: run tasks inline when enqueued
     # -- realtime and notifications (maigie_core.realtime, maigie_core.notifications) --
     REALTIME_AUTH_TIMEOUT: float = Field(5, gt=0)  # seconds to send `auth` without ?token=

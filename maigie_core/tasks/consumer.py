@@ -34,6 +34,7 @@ from maigie_core.runtime import runtime
 from maigie_core.tasks import store
 from maigie_core.tasks.execution import HomeLoop, TaskThread
 from maigie_core.tasks.queue import TaskQueue
+from maigie_core.tasks.recovery import recover_lost_tasks, running_key
 
 log = logging.getLogger("maigie.tasks")
 
@@ -43,14 +44,16 @@ PERIODIC_CLAIM_TTL = 3600
 class _Worker(Worker):  # type: ignore[misc]
     """A Huey worker thread with its own TaskThread."""
 
-    def __init__(self, queue: TaskQueue, **kwargs: Any) -> None:
+    def __init__(self, queue: TaskQueue, running_key: str, **kwargs: Any) -> None:
         self.queue = queue
+        self.running_key = running_key
         self.context: TaskThread | None = None
         super().__init__(**kwargs)
 
     def initialize(self) -> None:
         super().initialize()
         self.context = TaskThread(self.queue)
+        self.context.running_key = self.running_key
         self.context.open()
 
     def shutdown(self) -> None:
@@ -93,6 +96,8 @@ class TaskConsumer(Consumer):  # type: ignore[misc]
     def __init__(self, queue: TaskQueue, *, install_signals: bool, **options: Any) -> None:
         self.queue = queue
         self.install_signals = install_signals
+        self.worker_id = uuid.uuid4()  # its heartbeat row's id
+        self._created = 0
         options.setdefault("max_delay", 1.0)  # SQLite is polled: idle wait at most 1 s
         options.setdefault("shutdown_timeout", queue.settings.TASKS_SHUTDOWN_TIMEOUT)
         super().__init__(queue.huey, **options)
@@ -100,8 +105,11 @@ class TaskConsumer(Consumer):  # type: ignore[misc]
         self._signal_actions = {signal.SIGINT: (False, True), signal.SIGTERM: (False, True)}
 
     def _create_worker(self) -> _Worker:
+        index = self._created % self.workers  # a restarted thread takes its slot back
+        self._created += 1
         return _Worker(
             self.queue,
+            running_key(self.worker_id, index),
             huey=self.huey,
             stop_flag=self.stop_flag,
             default_delay=self.default_delay,
@@ -147,15 +155,15 @@ def _release(lock: IO[str] | None) -> None:
         lock.close()
 
 
-def _worker_row(threads: int, periodic: bool, embedded: bool) -> store.TaskWorker:
+def _worker_row(consumer: TaskConsumer, periodic: bool, embedded: bool) -> store.TaskWorker:
     now = utcnow()
     return store.TaskWorker(
-        id=uuid.uuid4(),
+        id=consumer.worker_id,
         created_at=now,
         updated_at=now,
         host=socket.gethostname()[:255],
         pid=os.getpid(),
-        threads=threads,
+        threads=consumer.workers,
         periodic=periodic,
         embedded=embedded,
         seen_at=now,
@@ -167,6 +175,7 @@ async def _heartbeat_loop(queue: TaskQueue, row: store.TaskWorker, consumer: Tas
     while True:
         try:
             await store.heartbeat(row)
+            await recover_lost_tasks(queue, queue.settings.TASKS_LOST_AFTER)
         except Exception:
             log.exception("task worker heartbeat failed")
         if not consumer.install_signals:  # nobody else watches the threads in serve
@@ -201,7 +210,7 @@ async def embedded_consumer(app: Quart) -> AsyncGenerator[None, None]:
         periodic=settings.TASKS_PERIODIC,
     )
     consumer.start()
-    row = _worker_row(settings.TASKS_WORKERS, settings.TASKS_PERIODIC, embedded=True)
+    row = _worker_row(consumer, settings.TASKS_PERIODIC, embedded=True)
     beat = asyncio.create_task(_heartbeat_loop(queue, row, consumer))
     log.info("task consumer running in-process with %d thread(s)", settings.TASKS_WORKERS)
     try:
@@ -217,15 +226,17 @@ async def embedded_consumer(app: Quart) -> AsyncGenerator[None, None]:
 class _HomeThread(threading.Thread):
     """``maigie worker``'s app loop: startup hooks, heartbeat, event delivery."""
 
-    def __init__(self, app: Quart, queue: TaskQueue, threads: int, periodic: bool) -> None:
+    def __init__(
+        self, app: Quart, queue: TaskQueue, consumer: TaskConsumer, periodic: bool
+    ) -> None:
         super().__init__(name="maigie-app", daemon=True)
         self.app = app
         self.queue = queue
-        self.row = _worker_row(threads, periodic, embedded=False)
+        self.row = _worker_row(consumer, periodic, embedded=False)
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.error: BaseException | None = None
-        self.consumer: TaskConsumer | None = None
+        self.consumer = consumer
         self._stopping: asyncio.Event | None = None
 
     def run(self) -> None:
@@ -243,7 +254,6 @@ class _HomeThread(threading.Thread):
         await self.app.startup()
         self.queue.home = HomeLoop(self.loop, self.app)
         self.ready.set()
-        assert self.consumer is not None
         beat = asyncio.create_task(_heartbeat_loop(self.queue, self.row, self.consumer))
         try:
             await self._stopping.wait()
@@ -273,8 +283,7 @@ def run_worker(app: Quart, *, threads: int, periodic: bool) -> None:
             log.warning("another consumer schedules periodic tasks of this data directory")
             periodic = False
     consumer = TaskConsumer(queue, install_signals=True, workers=threads, periodic=periodic)
-    home = _HomeThread(app, queue, threads, periodic)
-    home.consumer = consumer
+    home = _HomeThread(app, queue, consumer, periodic)
     home.start()
     home.ready.wait()
     if home.error is not None:

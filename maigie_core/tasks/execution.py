@@ -34,6 +34,7 @@ from maigie_core.db import Database, bind_thread, open_database
 from maigie_core.events import Event
 from maigie_core.runtime import _thread_view, runtime
 from maigie_core.tasks import store
+from maigie_core.tasks.recovery import clear_running, mark_running
 
 if TYPE_CHECKING:
     from huey.api import Task
@@ -154,6 +155,8 @@ class TaskThread:
             base, db=self.db, redis=self.redis, events=_RelayedEventBus(self)
         )
         self._binding: Any = None
+        #: Set on a consumer's threads: where the running task is noted (tasks.recovery).
+        self.running_key: str | None = None
 
     def open(self) -> None:
         """Bind this thread to its own loop, database and runtime view, and connect."""
@@ -183,7 +186,14 @@ class TaskThread:
     def execute(
         self, defn: TaskDefinition, args: Sequence[Any], kwargs: Mapping[str, Any], task: Task
     ) -> Any:
-        return self.loop.run_until_complete(self._invoke(defn, args, kwargs, task))
+        key = self.running_key
+        if key is None:
+            return self.loop.run_until_complete(self._invoke(defn, args, kwargs, task))
+        mark_running(self.queue, key, task)  # what a killed worker was running (recovery)
+        try:
+            return self.loop.run_until_complete(self._invoke(defn, args, kwargs, task))
+        finally:
+            clear_running(self.queue, key)
 
     async def _invoke(
         self, defn: TaskDefinition, args: Sequence[Any], kwargs: Mapping[str, Any], task: Task

@@ -142,6 +142,14 @@ async def forget_worker(worker: TaskWorker) -> None:
     await TaskWorker.delete().where(TaskWorker.id == worker.id).aio_execute()
 
 
+async def silent_workers(max_age: float) -> list[TaskWorker]:
+    """Consumers whose last heartbeat is older than ``max_age`` seconds (dead, most likely)."""
+    since = utcnow() - timedelta(seconds=max_age)
+    query = TaskWorker.select().where(TaskWorker.seen_at < since)
+    rows: list[TaskWorker] = list(await query.aio_execute())
+    return rows
+
+
 async def live_workers(max_age: float) -> list[TaskWorker]:
     """Consumers whose heartbeat is younger than ``max_age`` seconds."""
     since = utcnow() - timedelta(seconds=max_age)

@@ -146,6 +146,7 @@ def make_harness(
             LOG_LEVEL="INFO",
             TASKS_HEARTBEAT_INTERVAL="0.5",
             TASKS_SHUTDOWN_TIMEOUT="20",
+            TASKS_LOST_AFTER="2",  # a killed worker's running task is settled after 2 s
         )
         if redis_url:
             env.update(REDIS_URL=s.REDIS_URL, REDIS_KEY_PREFIX=s.REDIS_KEY_PREFIX)

@@ -63,6 +63,7 @@ def test_registry_lists_every_task_of_enabled_plugins_only(make_app) -> None:
         "tasktest.flaky",
         "tasktest.boom",
         "tasktest.slow",
+        "tasktest.slow_retried",
         "tasktest.tick",
     }
     assert runtime(app).tasks["tasktest.tick"].schedule == "* * * * *"
@@ -162,7 +163,9 @@ async def test_tasks_list_prints_name_category_description(make_harness) -> None
     done = await asyncio.to_thread(h.cli, "tasks", "list")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 8  # the test plugin's six and the core's auth.send_mail, auth.expire_tiers
+    assert (
+        len(lines) == 9
+    )  # the test plugin's seven and the core's auth.send_mail, auth.expire_tiers
     assert any(line.split() == ["tasktest.add", "math", "Add", "two", "numbers"] for line in lines)
     assert any(line.startswith("tasktest.tick") and "[every * * * * *]" in line for line in lines)
 

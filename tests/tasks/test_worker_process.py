@@ -90,23 +90,53 @@ async def test_unlisted_exception_fails_at_once_without_retries(make_harness, ba
         assert record.attempts == 1 and record.exception == "ValueError: boom"
 
 
-async def test_sigkill_mid_task_loses_nothing_that_was_queued_and_not_started(
+async def test_sigkill_mid_task_loses_nothing_the_running_task_is_recorded_as_failed(
     make_harness, backend
 ) -> None:
     h = make_harness(backend)
     async with h.app.test_app(), h.app.app_context():
         worker = h.start_worker("--workers", "1", "--no-periodic")
-        await plugin.slow.enqueue("s1", 60)
+        running = await plugin.slow.enqueue("s1", 60)  # no retries
         waiting = [await plugin.add.enqueue(i, i) for i in range(5)]
         await eventually(lambda: plugin.notes("started:s1"), what="the slow task to start")
-        worker.signal(signal.SIGKILL)
+        worker.signal(signal.SIGKILL)  # in the middle of the slow task
         worker.wait()
         assert h.queue.depth()[0] == 5  # the five not started are still queued
 
         h.start_worker("--workers", "2", "--no-periodic")
         for i, handle in enumerate(waiting):
             assert await asyncio.to_thread(h.queue.result, handle.id, 20) == 2 * i, h.logs()
-        assert await plugin.notes("done:s1") == []  # in flight when killed: not re-run
+
+        async def lost():
+            return [r for r in await store.failed_tasks() if r.task_id == running.id]
+
+        # the killed worker's heartbeat goes silent (TASKS_LOST_AFTER): the task it was
+        # running is recorded as failed, for `maigie tasks failed` / `retry`
+        [record] = await eventually(lost, within=20, what="the lost task's record")
+        assert record.task_name == "tasktest.slow" and record.args == '["s1", 60]'
+        assert record.exception.startswith("WorkerLost: worker pid ")
+        assert f"pid {worker.proc.pid} " in record.exception
+        assert h.queue.status(running.id) == "failed"
+        assert await plugin.notes("done:s1") == []  # not run again: it has no retries
+        assert await store.live_workers(60) != []  # the dead worker's row is gone, not the live
+
+
+async def test_sigkill_mid_task_with_retries_left_runs_it_again(make_harness, backend) -> None:
+    h = make_harness(backend)
+    async with h.app.test_app(), h.app.app_context():
+        worker = h.start_worker("--workers", "1", "--no-periodic")
+        handle = await plugin.slow_retried.enqueue("r1", 2)
+        await eventually(lambda: plugin.notes("started:r1"), what="the task to start")
+        worker.signal(signal.SIGKILL)
+        worker.wait()
+        assert h.queue.status(handle.id) == "pending"
+
+        h.start_worker("--workers", "1", "--no-periodic")
+        assert await asyncio.to_thread(h.queue.result, handle.id, 30) == "r1", h.logs()
+        started = await plugin.notes("started:r1")
+        assert len(started) == 2 and started[0] == str(worker.proc.pid) != started[1]
+        assert len(await plugin.notes("done:r1")) == 1
+        assert await store.failed_tasks() == []
 
 
 async def test_sigterm_lets_the_running_task_finish_then_exits_cleanly(make_harness) -> None:

@@ -81,6 +81,12 @@ async def slow(key: str, seconds: float) -> str:
     return key
 
 
+@task("tasktest.slow_retried", retries=1, category="test")
+async def slow_retried(key: str, seconds: float) -> str:
+    """``slow`` with one retry: run again when its worker dies under it."""
+    return await slow.func(key, seconds)
+
+
 @periodic_task("tasktest.tick", "* * * * *", description="Note each minute")
 async def tick() -> None:
     await note("tick", str(os.getpid()))
@@ -88,7 +94,7 @@ async def tick() -> None:
 
 @hookimpl
 def register_tasks():
-    return [add, write_note, flaky, boom, slow, tick]
+    return [add, write_note, flaky, boom, slow, slow_retried, tick]
 
 
 @hookimpl
