@@ -64,6 +64,7 @@ def create_app(
         settings.DATABASE_POOL_MAX,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
         connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
+        statement_timeout=settings.DATABASE_STATEMENT_TIMEOUT,
     )
     host = PluginHost(
         enabled_state=read_plugin_state(db),

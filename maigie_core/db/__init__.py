@@ -240,13 +240,16 @@ class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
 
     async def create(self) -> None:
         params = self.connect_params
+        kwargs: dict[str, Any] = {
+            "cursor_factory": psycopg.AsyncClientCursor,
+            "autocommit": True,
+            "connect_timeout": max(1, round(params.get("connect_timeout", 3))),
+        }
+        if params.get("statement_timeout"):  # a query stuck on a lock ends as a 503
+            kwargs["options"] = f"-c statement_timeout={round(params['statement_timeout'] * 1000)}"
         pool = _Pool(
             params["conninfo"],
-            kwargs={
-                "cursor_factory": psycopg.AsyncClientCursor,
-                "autocommit": True,
-                "connect_timeout": max(1, round(params.get("connect_timeout", 3))),
-            },
+            kwargs=kwargs,
             min_size=params.get("min_size", 1),
             max_size=params.get("max_size", 10),
             timeout=params.get("timeout", 5),
@@ -322,11 +325,13 @@ def open_database(
     *,
     pool_timeout: float = 5.0,
     connect_timeout: float = 3.0,
+    statement_timeout: float = 0,
 ) -> Database:
     """Create (not connect) the database for ``url``: ``sqlite:///path`` or ``postgresql://``.
 
     PostgreSQL: a request waits at most ``pool_timeout`` seconds for a pooled
-    connection, a new connection at most ``connect_timeout`` (whole seconds, >= 1).
+    connection, a new connection at most ``connect_timeout`` (whole seconds, >= 1), a
+    statement of the pool at most ``statement_timeout`` (0: no limit).
     """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -352,6 +357,7 @@ def open_database(
                 "max_size": pool_max,
                 "timeout": pool_timeout,
                 "connect_timeout": connect_timeout,
+                "statement_timeout": statement_timeout,
             },
         )
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")

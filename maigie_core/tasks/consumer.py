@@ -5,7 +5,9 @@ thread owns a :class:`~maigie_core.tasks.execution.TaskThread` (loop + database)
 periodic task is enqueued once per scheduled minute even when several consumers run
 (Redis ``SET NX``; on SQLite only the holder of ``tasks.lock`` in the data directory
 schedules), and SIGTERM and SIGINT both stop gracefully (running tasks finish, up to
-``TASKS_SHUTDOWN_TIMEOUT``; a second signal stops at once).
+``TASKS_SHUTDOWN_TIMEOUT``; a second signal stops at once). Each thread notes the task
+it runs, so what a killed worker was running is settled by the others
+(``maigie_core.tasks.recovery``).
 
 The app itself runs on a *home* loop: the serving loop inside ``maigie serve``, a
 dedicated thread in ``maigie worker``. It connects the app's database, runs plugin

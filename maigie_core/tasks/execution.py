@@ -142,7 +142,11 @@ class TaskThread:
         settings = queue.settings
         self.loop = asyncio.new_event_loop()
         self.db: Database = open_database(
-            settings.database_url, min(settings.DATABASE_POOL_MIN, 1), 4
+            settings.database_url,
+            min(settings.DATABASE_POOL_MIN, 1),
+            4,
+            pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+            connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
         )
         self.db.set_allow_sync(True)  # this object is used by this thread only
         self.redis: Any = None

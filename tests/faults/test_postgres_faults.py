@@ -168,3 +168,16 @@ async def test_backends_killed_under_the_pool_are_replaced_without_failing_reque
     burst = await asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(12)))
     assert {r.status_code for r in burst} == {200}
     assert (await http.get("/health")).status_code == 200
+
+
+async def test_a_statement_stuck_on_a_lock_is_cut_short_with_a_503(serve_app, pg_url) -> None:
+    server = await serve_app(DATABASE_STATEMENT_TIMEOUT=1)
+    http = server.http
+    auth = bearer((await register(http, "di@example.com", PASSWORD))["access_token"])
+    async with await psycopg.AsyncConnection.connect(pg_url) as locker:
+        await locker.execute("LOCK TABLE maigie_user IN ACCESS EXCLUSIVE MODE")  # a migration
+        me = await fails_fast(http.get("/api/v1/auth/me", headers=auth))
+        assert_unavailable(me)
+        assert "statement timeout" in me.json()["detail"]  # detail: outside production
+        await locker.rollback()
+    assert (await http.get("/api/v1/auth/me", headers=auth)).status_code == 200
