@@ -29,6 +29,7 @@ import psycopg_pool
 from peewee_async.connection import connection_context
 from peewee_async.pool import PoolBackend, PsycopgPoolBackend
 from peewee_async.transactions import Transaction
+from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool.pool_async import AddConnection
 
 from maigie_core import events
@@ -246,7 +247,9 @@ class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
             "connect_timeout": max(1, round(params.get("connect_timeout", 3))),
         }
         if params.get("statement_timeout"):  # a query stuck on a lock ends as a 503
-            kwargs["options"] = f"-c statement_timeout={round(params['statement_timeout'] * 1000)}"
+            own = conninfo_to_dict(params["conninfo"]).get("options") or ""
+            limit = f"-c statement_timeout={round(params['statement_timeout'] * 1000)}"
+            kwargs["options"] = f"{own} {limit}".strip()
         pool = _Pool(
             params["conninfo"],
             kwargs=kwargs,
