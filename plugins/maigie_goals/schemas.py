@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from maigie_core.openapi import exactly_one_of
 from maigie_core.pagination import PageQuery
 from maigie_goals.models import MAX_TASKS
 
@@ -119,6 +120,7 @@ class GoalPatch(_In):
 class ProgressIn(_In):
     """Exactly one of: an explicit ``progress`` (0-100), or a ``task_id`` now done."""
 
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("progress", "task_id"))
     progress: Progress | None = None
     task_id: uuid.UUID | None = None
 

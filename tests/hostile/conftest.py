@@ -1,0 +1,53 @@
+"""Hostile-input tests (issue 10): the app with every built-in plugin, two strangers.
+
+Runs on SQLite by default and on PostgreSQL (+ Redis) with the variables of
+``tests/conftest.py``; the routes under test come from the app's own OpenAPI document,
+so a new plugin route is exercised without touching these tests.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from quart import Quart
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hostile_support import Caller  # noqa: E402
+
+# No throttling in the way of hundreds of calls from one user in one test.
+UNTHROTTLED = {"LOGIN_RATE_PER_MINUTE": 100_000, "AI_CHAT_RATE_PER_MINUTE": 100_000}
+
+
+@pytest.fixture
+async def full_app(make_app: Callable[..., Quart], redis_settings: dict[str, Any]) -> AsyncIterator[Quart]:
+    """Every built-in plugin (entry points), migrated and started."""
+    app = make_app(entry_points=True, **UNTHROTTLED, **redis_settings)
+    async with app.test_app():
+        yield app
+
+
+@pytest.fixture
+def redis_settings() -> dict[str, Any]:
+    """Redis in the app when the run has one (``MAIGIE_TEST_REDIS_URL``), else nothing."""
+    import os
+    import uuid
+
+    url = os.environ.get("MAIGIE_TEST_REDIS_URL", "")
+    if not url:
+        return {}
+    return {"REDIS_URL": url, "REDIS_KEY_PREFIX": f"h{uuid.uuid4().hex[:10]}:"}
+
+
+@pytest.fixture
+async def alice(full_app: Quart) -> Caller:
+    return await Caller.register(full_app, "alice@example.com")
+
+
+@pytest.fixture
+async def bob(full_app: Quart) -> Caller:
+    return await Caller.register(full_app, "bob@example.com")
