@@ -6,11 +6,12 @@ few microseconds, which matters at thousands of requests per second per core.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from quart import Quart, Response, g, request
 from quart.wrappers import Request
@@ -26,12 +27,28 @@ _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class MaigieRequest(Request):
-    """Quart's request, except that a body that is not UTF-8 is a 400, not a 500.
+    """Quart's request, with one answer for each kind of unparseable JSON body.
 
-    Quart decodes the body with ``bytes.decode()`` before parsing JSON, so a body such as
-    ``b"\\xf1@q"`` sent as ``application/json`` raised ``UnicodeDecodeError`` (found by
-    the schemathesis fuzzer, tests/fuzz).
+    * not UTF-8: 400 (Quart decoded with ``bytes.decode()``: a body such as ``b"\\xf1@q"``
+      raised ``UnicodeDecodeError``, found by the schemathesis fuzzer, tests/fuzz);
+    * nested deeper than the parser's recursion limit (``[`` × 100 000): 400, not the
+      ``RecursionError`` 500 (tests/hostile);
+    * empty: no body, which the route's validation refuses with 422 like a missing body
+      sent without a content type (it was 400 with ``application/json``, 422 without).
     """
+
+    def on_json_loading_failed(self, error: Exception) -> Any:
+        if isinstance(error, json.JSONDecodeError) and not error.doc.strip():
+            return None
+        raise BadRequest()
+
+    async def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        try:
+            return await super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest() from None
 
     @overload
     async def get_data(

@@ -40,8 +40,10 @@ def _tags(values: list[str]) -> list[str]:
 
 
 def _title(value: str) -> str:
-    value = " ".join(clean(value).split())
-    if not value:
+    """The title as sent (stored text round-trips exactly); blank or NUL is refused."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    if not clean(value).strip():
         raise ValueError("a title cannot be blank")
     return value
 

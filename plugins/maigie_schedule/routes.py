@@ -66,7 +66,7 @@ def one_connection(func: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable
 async def _body(model: type[M]) -> M:
     raw = await request.get_data()
     try:
-        return model.model_validate_json(raw or b"")
+        return model.model_validate_json(raw.strip() or b"null")  # no body: 422, as everywhere
     except ValidationError as exc:
         if any(error["type"] == "json_invalid" for error in exc.errors()):
             raise BadRequest("Malformed request body") from None

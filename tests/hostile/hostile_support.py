@@ -43,6 +43,7 @@ CREATE_BODIES: dict[str, dict[str, Any]] = {
         "notes": "{marker} notes",
         "start_at": f"{_TODAY}T00:01:00Z",
         "end_at": f"{_TODAY}T00:02:00Z",
+        "allow_overlap": True,
     },
     f"{API}/reminders": {"message": "{marker} reminder", "remind_at": "2030-01-07T09:00:00Z"},
     f"{API}/resources": {

@@ -1,0 +1,140 @@
+"""SQL/FTS metacharacters in every query parameter, junk in every path parameter.
+
+Both lists come from the OpenAPI document. Each answer is a 2xx or a 4xx envelope, never
+a 500, and never shows the other user's objects; ``%`` and ``_`` are not wildcards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from hostile_support import API, METHODS, Caller, fill, openapi, operations, path_params, query_params
+from seeding import seed
+
+METACHARACTERS = [
+    "'",
+    '"',
+    "';--",
+    "' OR '1'='1",
+    "1; DROP TABLE users; --",
+    "/* comment */",
+    "*/",
+    "%",
+    "_",
+    "%%",
+    "\\",
+    "\\'",
+    "NEAR(a b)",
+    "a AND b",
+    "OR",
+    "NOT x",
+    "a*",
+    "*",
+    "^a",
+    "title:a",
+    "-a",
+    '"unbalanced',
+    "(((",
+    ")",
+    "{}",
+    "[a]",
+    "a:b:c",
+    "\x00",
+    "\u200b",
+    "😀",
+    "x" * 5000,
+    "",
+    " ",
+]
+
+
+def _leak_free(text: str, other: Any) -> bool:
+    return not other.leaked(text)
+
+
+async def test_metacharacters_in_every_query_parameter(
+    full_app: Any, alice: Caller, bob: Caller
+) -> None:
+    doc = await openapi(full_app)
+    mine, his = await seed(alice, doc, "Mine"), await seed(bob, doc, "Hisown")
+    failures = []
+    tried = 0
+    for method, path, op in operations(doc):
+        if method != "GET" or not path.startswith(API) or path.startswith(f"{API}/admin"):
+            continue
+        params = [p["name"] for p in query_params(op)]
+        if not params or any(name not in mine.ids for name in path_params(path)):
+            continue
+        url = fill(path, mine.ids)
+        for name in params:
+            for value in METACHARACTERS:
+                status, text, body = await alice.call("GET", f"{url}?{urlencode({name: value})}")
+                tried += 1
+                where = f"GET {path}?{name}={value[:20]!r}"
+                if status >= 500 or (status >= 400 and not (body or {}).get("code")):
+                    failures.append(f"{where}: {status} {text[:200]}")
+                elif his.leaked(text):
+                    failures.append(f"{where}: shows Bob's {his.leaked(text)}")
+                elif status == 200 and value in ("%", "_", "%%") and mine.marker in text:
+                    failures.append(f"{where}: a LIKE wildcard matched Alice's objects")
+    assert not failures, "\n".join(failures)
+    assert tried >= 300, tried
+
+
+JUNK = [
+    "..",
+    "../",
+    "../../etc/passwd",
+    "%2e%2e%2f",
+    "..%2f..%2f",
+    "%252e%252e%252f",
+    "....//",
+    "a" * 5000,
+    "-1",
+    "0",
+    "1.5",
+    "1e9",
+    "NaN",
+    "null",
+    "٣",  # Arabic-Indic digit three
+    "１２３",  # fullwidth digits
+    "𝟙",
+    "%00",
+    "' OR 1=1 --",
+    "{00000000-0000-0000-0000-000000000000}",
+    "00000000000000000000000000000000",
+    "urn:uuid:00000000-0000-0000-0000-000000000000",
+    "00000000-0000-0000-0000-00000000000g",
+    " ",
+    "\u202e",
+]
+
+
+async def test_junk_in_every_path_parameter(full_app: Any, alice: Caller) -> None:
+    doc = await openapi(full_app)
+    mine = await seed(alice, doc, "Mine")
+    documented: dict[str, set[str]] = {}
+    for method, path, _op in operations(doc):
+        documented.setdefault(path, set()).add(method)
+    failures = []
+    tried = 0
+    for path, methods in documented.items():
+        for param in path_params(path):
+            for junk in JUNK:
+                for encoded in {quote(junk, safe=""), quote(junk, safe="/%")}:
+                    url = fill(path, {**mine.ids, "provider": "google", "token": "x", param: encoded})
+                    for method in METHODS:
+                        kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+                        status, text, body = await alice.call(method, url, **kwargs)
+                        tried += 1
+                        code = (body or {}).get("code") if isinstance(body, dict) else None
+                        if status >= 500 or (status >= 400 and not code):
+                            failures.append(f"{method} {path} {param}={encoded[:30]}: {status}")
+                        elif status < 300:
+                            failures.append(f"{method} {path} {param}={encoded[:30]}: {status} OK?")
+                        # 308: Werkzeug merging the "//" a raw "/" makes, onto our own API.
+                        elif status < 400 and status != 308:
+                            failures.append(f"{method} {path} {param}={encoded[:30]}: {status}")
+    assert not failures, "\n".join(failures[:40])
+    assert tried >= 1000, tried
