@@ -31,7 +31,7 @@ class MaigieRequest(Request):
 
     * not UTF-8: 400 (Quart decoded with ``bytes.decode()``: a body such as ``b"\\xf1@q"``
       raised ``UnicodeDecodeError``, found by the schemathesis fuzzer, tests/fuzz);
-    * nested deeper than the parser's recursion limit (``[`` × 100 000): 400, not the
+    * nested deeper than the parser's recursion limit (``[`` x 100 000): 400, not the
       ``RecursionError`` 500 (tests/hostile);
     * empty: no body, which the route's validation refuses with 422 like a missing body
       sent without a content type (it was 400 with ``application/json``, 422 without).

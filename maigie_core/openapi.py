@@ -30,8 +30,7 @@ def exactly_one_of(*names: str) -> dict[str, Any]:
     """
     return {
         "oneOf": [
-            {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
-            for name in names
+            {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names
         ]
     }
 

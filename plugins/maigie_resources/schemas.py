@@ -40,7 +40,8 @@ def _tags(values: list[str]) -> list[str]:
 
 
 def _title(value: str) -> str:
-    """The title as sent (stored text round-trips exactly); blank or NUL is refused."""
+    """The title as sent, stripped (stored text round-trips); blank or NUL is refused."""
+    value = value.strip()
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     if not clean(value).strip():

@@ -17,14 +17,16 @@ from quart import Quart
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hostile_support import Caller  # noqa: E402
+from hostile_support import Caller
 
 # No throttling in the way of hundreds of calls from one user in one test.
 UNTHROTTLED = {"LOGIN_RATE_PER_MINUTE": 100_000, "AI_CHAT_RATE_PER_MINUTE": 100_000}
 
 
 @pytest.fixture
-async def full_app(make_app: Callable[..., Quart], redis_settings: dict[str, Any]) -> AsyncIterator[Quart]:
+async def full_app(
+    make_app: Callable[..., Quart], redis_settings: dict[str, Any]
+) -> AsyncIterator[Quart]:
     """Every built-in plugin (entry points), migrated and started."""
     app = make_app(entry_points=True, **UNTHROTTLED, **redis_settings)
     async with app.test_app():

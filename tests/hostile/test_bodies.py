@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (look-alike characters are the point of these tests)
 """Hostile request bodies on every route that takes one (from the OpenAPI document).
 
 Oversized, deeply nested, not UTF-8, not JSON, wrong or missing content types: each
@@ -50,7 +51,10 @@ async def test_oversized_bodies_are_413(full_app: Any, alice: Caller) -> None:
     padding = "x" * (limit + 1)
     for method, path, url, _ in await _body_routes(full_app, alice):
         status, _, body = await alice.call(
-            method, url, data=f'{{"title": "{padding}"}}', headers={"Content-Type": "application/json"}
+            method,
+            url,
+            data=f'{{"title": "{padding}"}}',
+            headers={"Content-Type": "application/json"},
         )
         assert status == 413, (method, path, status)
         _envelope(status, body, f"{method} {path}")
@@ -81,7 +85,10 @@ NOT_JSON: list[tuple[bytes, str | None]] = [
     (b"{'title': 1}", "application/json"),
     (b'{"title": NaN}', "application/json"),
     (b"title=x&url=y", "application/x-www-form-urlencoded"),
-    (b"--b\r\nContent-Disposition: form-data; name=title\r\n\r\nx\r\n--b--", "multipart/form-data; boundary=b"),
+    (
+        b"--b\r\nContent-Disposition: form-data; name=title\r\n\r\nx\r\n--b--",
+        "multipart/form-data; boundary=b",
+    ),
     (b"<title>x</title>", "application/xml"),
     (b"\x00\x01\x02", "application/octet-stream"),
     (b'{"title": "x"}', "application/json; charset=utf-16"),
@@ -90,7 +97,11 @@ NOT_JSON: list[tuple[bytes, str | None]] = [
 
 async def test_wrong_content_and_content_types_are_4xx(full_app: Any, alice: Caller) -> None:
     for method, path, url, valid in await _body_routes(full_app, alice):
-        cases = [*NOT_JSON, (json.dumps(valid).encode(), "text/plain"), (json.dumps(valid).encode(), None)]
+        cases = [
+            *NOT_JSON,
+            (json.dumps(valid).encode(), "text/plain"),
+            (json.dumps(valid).encode(), None),
+        ]
         for data, content_type in cases:
             headers = {"Content-Type": content_type} if content_type else {}
             status, text, body = await alice.call(method, url, data=data, headers=headers)

@@ -52,8 +52,8 @@ async def _snapshot(doc: dict[str, Any], alice: Seeded) -> dict[str, Any]:
     for method, path, _op in operations(doc):
         if method != "GET" or not path_params(path) or path in NOT_PER_USER:
             continue
-        status, text, body = await alice.owner.call("GET", fill(path, alice.ids))
-        views[path] = (status, body if body is not None else text)
+        status, _, body = await alice.owner.call("GET", fill(path, alice.ids))
+        views[path] = (status, body if status == 200 else (body or {}).get("code"))
     return views
 
 
@@ -84,7 +84,9 @@ async def test_no_route_serves_or_changes_another_users_object(
 ) -> None:
     doc, mine, his = await _two_users(full_app, alice, bob)
     before = await _snapshot(doc, mine)
-    unreadable = [p for p, (s, _) in before.items() if s != 200 and not p.startswith(f"{API}/admin")]
+    unreadable = [
+        p for p, (s, _) in before.items() if s != 200 and not p.startswith(f"{API}/admin")
+    ]
     assert not unreadable, f"Alice cannot read her own objects at {unreadable}"
     documented: dict[str, dict[str, Any]] = {}
     for method, path, op in operations(doc):
@@ -109,14 +111,14 @@ async def test_no_route_serves_or_changes_another_users_object(
             if leaks := mine.leaked(text):
                 failures.append(f"{method} {path}: Bob's answer shows Alice's {leaks}")
     assert not failures, "\n".join(failures)
-    assert tried >= 75  # 16 routes × 5 methods today
+    assert tried >= 75  # 16 routes x 5 methods today
     assert await _snapshot(doc, mine) == before, "Bob's calls changed Alice's objects"
 
 
 async def test_lists_never_show_another_users_objects(
     full_app: Any, alice: Caller, bob: Caller
 ) -> None:
-    doc, mine, his = await _two_users(full_app, alice, bob)
+    doc, mine, _his = await _two_users(full_app, alice, bob)
     lists = [
         path
         for method, path, _op in operations(doc)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (look-alike characters are the point of these tests)
 """SQL/FTS metacharacters in every query parameter, junk in every path parameter.
 
 Both lists come from the OpenAPI document. Each answer is a 2xx or a 4xx envelope, never
@@ -9,7 +10,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hostile_support import API, METHODS, Caller, fill, openapi, operations, path_params, query_params
+from hostile_support import (
+    API,
+    METHODS,
+    Caller,
+    fill,
+    openapi,
+    operations,
+    path_params,
+    query_params,
+)
 from seeding import seed
 
 METACHARACTERS = [
@@ -119,14 +129,16 @@ async def test_junk_in_every_path_parameter(full_app: Any, alice: Caller) -> Non
         documented.setdefault(path, set()).add(method)
     failures = []
     tried = 0
-    for path, methods in documented.items():
+    for path, _methods in documented.items():
         for param in path_params(path):
             for junk in JUNK:
                 for encoded in {quote(junk, safe=""), quote(junk, safe="/%")}:
-                    url = fill(path, {**mine.ids, "provider": "google", "token": "x", param: encoded})
+                    url = fill(
+                        path, {**mine.ids, "provider": "google", "token": "x", param: encoded}
+                    )
                     for method in METHODS:
                         kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
-                        status, text, body = await alice.call(method, url, **kwargs)
+                        status, _text, body = await alice.call(method, url, **kwargs)
                         tried += 1
                         code = (body or {}).get("code") if isinstance(body, dict) else None
                         if status >= 500 or (status >= 400 and not code):
