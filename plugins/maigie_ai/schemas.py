@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from maigie_core.openapi import exactly_one_of
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -28,6 +30,8 @@ class ChatIn(Strict):
 class SummaryIn(Strict):
     """Exactly one of ``text`` or ``course_id``."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra=exactly_one_of("text", "course_id"))
+
     text: Annotated[Text, StringConstraints(max_length=100_000)] | None = None
     course_id: uuid.UUID | None = None
     max_sentences: int | None = Field(None, ge=1, le=20)
@@ -41,6 +45,10 @@ class SummaryIn(Strict):
 
 class PlanIn(Strict):
     """A study plan for a goal or a course; ``apply`` creates its schedule blocks."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("goal_id", "course_id")
+    )
 
     goal_id: uuid.UUID | None = None
     course_id: uuid.UUID | None = None

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from maigie_core.openapi import exactly_one_of
 from maigie_core.pagination import PageQuery
 from maigie_resources.terms import clean
 
@@ -120,6 +121,10 @@ class ResourceQuery(PageQuery):
 
 class RecommendIn(StrictModel):
     """Exactly one context: a course, a goal, a topic or free text."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("course_id", "goal_id", "topic", "text")
+    )
 
     course_id: uuid.UUID | None = None
     goal_id: uuid.UUID | None = None
