@@ -9,6 +9,7 @@ messages) can be published through ``Runtime.extra_schemas``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -33,6 +34,25 @@ def exactly_one_of(*names: str) -> dict[str, Any]:
             {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names
         ]
     }
+
+
+def non_nullable(*names: str) -> Callable[[dict[str, Any]], None]:
+    """JSON Schema fix-up: ``names`` may be left out but not sent as null.
+
+    For ``json_schema_extra`` on a patch model whose fields are typed ``X | None = None``
+    (absent = unchanged) and whose validator refuses an explicit null: pydantic documents
+    them as nullable, so a body valid by the schema was refused with 422.
+    """
+
+    def strip(schema: dict[str, Any]) -> None:
+        for name in names:
+            field = schema["properties"][name]
+            options = [o for o in field.pop("anyOf", [field]) if o.get("type") != "null"]
+            field.pop("default", None)
+            if options and options[0] is not field:
+                field.update(options[0] if len(options) == 1 else {"anyOf": options})
+
+    return strip
 
 
 def component_schemas(*models: type[BaseModel]) -> dict[str, Any]:

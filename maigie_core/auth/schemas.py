@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from maigie_core.hookspecs import Tier
+from maigie_core.openapi import non_nullable
 from maigie_core.pagination import PageQuery
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -156,6 +157,9 @@ class AccountExport(BaseModel):
 
 
 class MePatch(_In):
+    # ``timezone: null`` is refused by the route (``name: null`` clears the name).
+    model_config = ConfigDict(json_schema_extra=non_nullable("timezone"))
+
     name: str | None = Field(default=None, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
     preferences: PreferencesPatch | None = None

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from maigie_core.openapi import non_nullable
+
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Minutes = Annotated[int, Field(ge=1, le=10_000)]
@@ -57,6 +59,8 @@ def _refuse_nulls(data: Any, fields: tuple[str, ...]) -> Any:
 class TopicPatch(Strict):
     """An existing topic (``id``; title and minutes optional) or a new one (``title``)."""
 
+    model_config = ConfigDict(json_schema_extra=non_nullable("title"))
+
     id: uuid.UUID | None = None
     title: Title | None = None
     estimated_minutes: Minutes | None = None
@@ -76,6 +80,8 @@ class TopicPatch(Strict):
 class ModulePatch(Strict):
     """An existing module (``id``) or a new one (``title``); ``topics`` replaces its list."""
 
+    model_config = ConfigDict(json_schema_extra=non_nullable("title", "topics"))
+
     id: uuid.UUID | None = None
     title: Title | None = None
     topics: list[TopicPatch] | None = Field(default=None, max_length=MAX_TOPICS)
@@ -94,6 +100,8 @@ class ModulePatch(Strict):
 
 class CoursePatch(Strict):
     """Merge into a course; ``modules``, when given, is the complete new ordered list."""
+
+    model_config = ConfigDict(json_schema_extra=non_nullable("title", "description", "modules"))
 
     title: Title | None = None
     description: Description | None = None

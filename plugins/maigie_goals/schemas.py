@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from maigie_core.openapi import exactly_one_of
+from maigie_core.openapi import exactly_one_of, non_nullable
 from maigie_core.pagination import PageQuery
 from maigie_goals.models import MAX_TASKS
 
@@ -77,6 +77,8 @@ class TaskIn(_In):
 class TaskPatch(_In):
     """Fields to change on a task; absent fields stay as they are."""
 
+    model_config = ConfigDict(json_schema_extra=non_nullable("title", "done"))
+
     title: Title | None = None
     due_at: Instant | None = None
     done: bool | None = None
@@ -103,6 +105,8 @@ class GoalPatch(_In):
     ``progress`` records an explicit value (as ``POST /{id}/progress`` does); ``null``
     drops it, so progress follows the tasks again.
     """
+
+    model_config = ConfigDict(json_schema_extra=non_nullable("title", "status"))
 
     title: Title | None = None
     description: Description | None = None

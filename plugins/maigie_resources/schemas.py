@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from maigie_core.openapi import exactly_one_of
+from maigie_core.openapi import exactly_one_of, non_nullable
 from maigie_core.pagination import PageQuery
 from maigie_resources.terms import clean
 
@@ -81,6 +81,10 @@ class ResourceIn(StrictModel):
 
 class ResourcePatch(StrictModel):
     """Fields to change; absent fields keep their value, ``null`` clears a reference."""
+
+    model_config = ConfigDict(
+        json_schema_extra=non_nullable("title", "url", "type", "description", "tags", "shared")
+    )
 
     title: Title | None = None
     url: HttpUrl | None = None

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from maigie_core.openapi import non_nullable
 from maigie_core.pagination import PageQuery
 
 
@@ -67,6 +68,10 @@ class BlockPatch(_In):
     ``start_at`` alone moves the block and keeps its length; ``rrule: null`` ends the
     recurrence (only the first occurrence stays).
     """
+
+    model_config = ConfigDict(
+        json_schema_extra=non_nullable("title", "start_at", "end_at", "timezone", "notes")
+    )
 
     title: Title | None = None
     start_at: AwareDatetime | None = None
