@@ -121,6 +121,7 @@ _HTTP_MESSAGES = {
     405: "Method not allowed",
     400: "Malformed request body",  # Quart raises 400 when it cannot parse a body
     413: "Request body too large",
+    415: "Request bodies must be JSON (Content-Type: application/json)",
 }
 
 
