@@ -7,8 +7,10 @@ so a new plugin route is exercised without touching these tests.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +36,21 @@ async def full_app(
 
 
 @pytest.fixture
-def redis_settings() -> dict[str, Any]:
+def redis_settings() -> Iterator[dict[str, Any]]:
     """Redis in the app when the run has one (``MAIGIE_TEST_REDIS_URL``), else nothing."""
-    import os
-    import uuid
-
     url = os.environ.get("MAIGIE_TEST_REDIS_URL", "")
     if not url:
-        return {}
-    return {"REDIS_URL": url, "REDIS_KEY_PREFIX": f"h{uuid.uuid4().hex[:10]}:"}
+        yield {}
+        return
+    prefix = f"h{uuid.uuid4().hex[:10]}:"
+    yield {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ class Served:
         self.ws = f"ws://127.0.0.1:{port}/api/v1/realtime/ws"
 
     async def token(self, email: str) -> str:
+        email = f"{uuid.uuid4().hex[:8]}-{email}"  # the database may outlive one server
         async with httpx.AsyncClient(base_url=self.base) as client:
             answer = await client.post(
                 "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
@@ -60,7 +62,11 @@ class Served:
 
 
 @pytest.fixture
-async def served(tmp_path: Path, redis_settings: dict[str, Any]) -> AsyncIterator[Served]:
+async def served(
+    tmp_path: Path, make_app: Callable[..., Any], redis_settings: dict[str, Any]
+) -> AsyncIterator[Served]:
+    # make_app migrates the run's database (and, on PostgreSQL, empties it afterwards).
+    make_app(entry_points=True)
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MAIGIE_TEST")},
@@ -72,12 +78,9 @@ async def served(tmp_path: Path, redis_settings: dict[str, Any]) -> AsyncIterato
         **{k: str(v) for k, v in CHEAP_HASH.items()},
         **{k: str(v) for k, v in redis_settings.items()},
     }
-    pg = os.environ.get("MAIGIE_TEST_DATABASE_URL", "")
-    maigie = str(Path(sys.executable).with_name("maigie"))
-    if pg:
+    if pg := os.environ.get("MAIGIE_TEST_DATABASE_URL", ""):
         env["DATABASE_URL"] = pg
-        migrate = await asyncio.create_subprocess_exec(maigie, "migrate", env=env)
-        assert await migrate.wait() == 0
+    maigie = str(Path(sys.executable).with_name("maigie"))
     log = (tmp_path / "serve.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         maigie, "serve", "--port", str(port), env=env, stdout=log, stderr=log
