@@ -36,12 +36,20 @@ def exactly_one_of(*names: str) -> dict[str, Any]:
     }
 
 
-def non_nullable(*names: str) -> Callable[[dict[str, Any]], None]:
+def at_least_one_of(*names: str) -> dict[str, Any]:
+    """JSON Schema stating "at least one of these fields, not null" (``anyOf``)."""
+    return {"anyOf": exactly_one_of(*names)["oneOf"]}
+
+
+def non_nullable(
+    *names: str, also: dict[str, Any] | None = None
+) -> Callable[[dict[str, Any]], None]:
     """JSON Schema fix-up: ``names`` may be left out but not sent as null.
 
     For ``json_schema_extra`` on a patch model whose fields are typed ``X | None = None``
     (absent = unchanged) and whose validator refuses an explicit null: pydantic documents
-    them as nullable, so a body valid by the schema was refused with 422.
+    them as nullable, so a body valid by the schema was refused with 422. ``also`` is
+    merged into the schema (e.g. :func:`at_least_one_of`).
     """
 
     def strip(schema: dict[str, Any]) -> None:
@@ -51,8 +59,30 @@ def non_nullable(*names: str) -> Callable[[dict[str, Any]], None]:
             field.pop("default", None)
             if options and options[0] is not field:
                 field.update(options[0] if len(options) == 1 else {"anyOf": options})
+        schema.update(also or {})
 
     return strip
+
+
+#: For ``Field(json_schema_extra={"pattern": NOT_BLANK})`` on text that is stripped and
+#: must not end up empty: some character that is neither a space nor a control, no NUL.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\x00-\\x1f\\x7f][^\\u0000]*$"
+
+# No text the API takes may hold NUL (PostgreSQL cannot store it; the middleware refuses
+# it with 422): every plain string of the document says so.
+_NO_NUL = "^[^\\u0000]*$"
+
+
+def _forbid_nul(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _forbid_nul(item)
+    elif isinstance(node, dict):
+        plain = not any(k in node for k in ("pattern", "format", "enum", "const", "$ref"))
+        if node.get("type") == "string" and plain:
+            node["pattern"] = _NO_NUL
+        for value in node.values():
+            _forbid_nul(value)
 
 
 def component_schemas(*models: type[BaseModel]) -> dict[str, Any]:
@@ -74,6 +104,7 @@ class MaigieOpenAPIProvider(OpenAPIProvider):
         components.update(component_schemas(ErrorResponse))
         runtime = self._app.extensions.get("maigie")
         components.update(getattr(runtime, "extra_schemas", {}) or {})
+        _forbid_nul(components)
         for path_item in document["paths"].values():
             for method in _METHODS:
                 operation = path_item.get(method)
@@ -84,6 +115,7 @@ class MaigieOpenAPIProvider(OpenAPIProvider):
                 responses.setdefault(
                     "default", {"description": "Error (the envelope)", "content": _ERROR_CONTENT}
                 )
+                _forbid_nul([operation.get("requestBody"), operation.get("parameters")])
                 if "requestBody" in operation:
                     # A route validated with ``validate_request`` refuses a missing body
                     # (400/422): say so, or clients and fuzzers send none as "valid".

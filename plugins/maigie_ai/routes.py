@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from quart import Blueprint, request
 from quart_schema import (
     RequestSchemaValidationError,
@@ -40,7 +40,8 @@ ai_blueprint = Blueprint("ai", __name__, url_prefix="/api/v1/ai")
 
 
 class IdempotencyHeaders(BaseModel):
-    idempotency_key: str | None = None
+    # Documents ``idempotency.check_key`` (printable, at most 255): printable ASCII here.
+    idempotency_key: str | None = Field(None, json_schema_extra={"pattern": "^[ -~]{1,255}$"})
 
 
 async def _body(model: type[M]) -> M:

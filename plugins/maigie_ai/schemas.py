@@ -8,9 +8,13 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from maigie_core.openapi import exactly_one_of
+from maigie_core.openapi import NOT_BLANK, exactly_one_of
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
+]
 
 
 class Strict(BaseModel):

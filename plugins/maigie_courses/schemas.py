@@ -7,9 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from maigie_core.openapi import non_nullable
+from maigie_core.openapi import NOT_BLANK, at_least_one_of, non_nullable
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
+]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Minutes = Annotated[int, Field(ge=1, le=10_000)]
 Weeks = Annotated[int, Field(ge=1, le=104)]
@@ -59,7 +63,9 @@ def _refuse_nulls(data: Any, fields: tuple[str, ...]) -> Any:
 class TopicPatch(Strict):
     """An existing topic (``id``; title and minutes optional) or a new one (``title``)."""
 
-    model_config = ConfigDict(json_schema_extra=non_nullable("title"))
+    model_config = ConfigDict(
+        json_schema_extra=non_nullable("title", also=at_least_one_of("id", "title"))
+    )
 
     id: uuid.UUID | None = None
     title: Title | None = None
@@ -80,7 +86,9 @@ class TopicPatch(Strict):
 class ModulePatch(Strict):
     """An existing module (``id``) or a new one (``title``); ``topics`` replaces its list."""
 
-    model_config = ConfigDict(json_schema_extra=non_nullable("title", "topics"))
+    model_config = ConfigDict(
+        json_schema_extra=non_nullable("title", "topics", also=at_least_one_of("id", "title"))
+    )
 
     id: uuid.UUID | None = None
     title: Title | None = None

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from maigie_core.openapi import exactly_one_of, non_nullable
+from maigie_core.openapi import NOT_BLANK, exactly_one_of, non_nullable
 from maigie_core.pagination import PageQuery
 from maigie_goals.models import MAX_TASKS
 
@@ -48,6 +48,7 @@ def _naive_utc(value: datetime) -> datetime:
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
     AfterValidator(_printable),
 ]
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)]

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from maigie_core.openapi import exactly_one_of, non_nullable
+from maigie_core.openapi import NOT_BLANK, exactly_one_of, non_nullable
 from maigie_core.pagination import PageQuery
 from maigie_resources.terms import clean
 
@@ -50,9 +50,26 @@ def _title(value: str) -> str:
     return value
 
 
-HttpUrl = Annotated[str, Field(min_length=1, max_length=2048), AfterValidator(_http_url)]
-Tags = Annotated[list[str], Field(max_length=MAX_TAGS), AfterValidator(_tags)]
-Title = Annotated[str, Field(min_length=1, max_length=300), AfterValidator(_title)]
+# The pattern documents ``_http_url`` (it is not what enforces it).
+_HTTP_URL_PATTERN = r"^\s*[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20/?#@:\[\]][^\x00-\x20]*\s*$"
+HttpUrl = Annotated[
+    str,
+    Field(min_length=1, max_length=2048, json_schema_extra={"pattern": _HTTP_URL_PATTERN}),
+    AfterValidator(_http_url),
+]
+Tags = Annotated[
+    list[str],
+    Field(
+        max_length=MAX_TAGS,
+        json_schema_extra={"items": {"type": "string", "maxLength": 50, "pattern": NOT_BLANK}},
+    ),
+    AfterValidator(_tags),
+]
+Title = Annotated[
+    str,
+    Field(min_length=1, max_length=300, json_schema_extra={"pattern": NOT_BLANK}),
+    AfterValidator(_title),
+]
 Description = Annotated[str, Field(max_length=5000)]
 
 
@@ -62,6 +79,16 @@ class StrictModel(BaseModel):
 
 class ResourceIn(StrictModel):
     """A resource to save. ``shared`` (visible to everyone) is for administrators."""
+
+    # ``_topic_needs_course``, stated in the schema: no topic_id, or a course_id too.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"topic_id": {"type": "null"}}},
+                {"required": ["course_id"], "properties": {"course_id": {"not": {"type": "null"}}}},
+            ]
+        }
+    )
 
     title: Title
     url: HttpUrl

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from maigie_core.openapi import non_nullable
+from maigie_core.openapi import NOT_BLANK, non_nullable
 from maigie_core.pagination import PageQuery
 
 
@@ -30,12 +30,14 @@ def _printable(value: str) -> str:
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
     AfterValidator(_printable),
 ]
 Notes = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)]
 Message = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
     AfterValidator(_printable),
 ]
 RRule = Annotated[str, StringConstraints(min_length=1, max_length=500)]
@@ -142,6 +144,29 @@ class OccurrenceQuery(BaseModel):
 
 class ReminderIn(_In):
     """Either ``remind_at``, or ``block_id`` + ``minutes_before`` (its next occurrence)."""
+
+    # The rule of ``_one_way``, stated in the schema (``null`` is the same as absent).
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {
+                    "required": ["remind_at"],
+                    "properties": {
+                        "remind_at": {"not": {"type": "null"}},
+                        "block_id": {"type": "null"},
+                        "minutes_before": {"type": "null"},
+                    },
+                },
+                {
+                    "required": ["block_id"],
+                    "properties": {
+                        "block_id": {"not": {"type": "null"}},
+                        "remind_at": {"type": "null"},
+                    },
+                },
+            ]
+        }
+    )
 
     message: Message
     remind_at: AwareDatetime | None = None
