@@ -33,8 +33,8 @@ admin_blueprint = Blueprint("admin", __name__, url_prefix="/api/v1/admin")
 async def list_users(query_args: UserPageQuery) -> dict[str, Any]:
     """Every account, newest first; ``q`` filters by e-mail substring."""
     query = User.select().order_by(User.created_at.desc(), User.id.desc())
-    if query_args.q:
-        query = query.where(User.email.contains(accounts.normalise_email(query_args.q)))
+    if q := (query_args.q or "").replace("\x00", ""):  # PostgreSQL text holds no NUL
+        query = query.where(User.email.contains(accounts.normalise_email(q)))
     after = decode_cursor(query_args.cursor)
     if after is not None:
         created_at, user_id = after

@@ -200,8 +200,9 @@ async def page(
         query = query.where(Enrollment.role == STUDENT)
     if ai_generated is not None:
         query = query.where(Course.ai_generated == ai_generated)
-    if q and q.strip():
-        query = query.where(Course.title.contains(q.strip()))  # bound, LIKE-escaped
+    q = (q or "").replace("\x00", "").strip()  # data, never an error (PostgreSQL: no NUL)
+    if q:
+        query = query.where(Course.title.contains(q))  # bound, LIKE-escaped
     if position := decode_cursor(cursor):
         created, after = position
         query = query.where(
