@@ -74,6 +74,7 @@ def create_app(
     )
 
     app = Quart("maigie", static_folder=None)
+    app.url_map.merge_slashes = False  # "a//b" is a 404 envelope, not a 308 redirect
     app.config["MAIGIE_EXPOSE_DETAIL"] = not settings.is_production
     QuartSchema(
         app,
