@@ -175,7 +175,13 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        self.http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
+        # keep-alive connections expire before hypercorn's 5 s keep-alive timeout closes
+        # them (reusing one the server is closing failed a register between phases)
+        self.http = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}",
+            timeout=60,
+            limits=httpx.Limits(keepalive_expiry=1),
+        )
 
     async def ready(self) -> None:
         for _ in range(600):
