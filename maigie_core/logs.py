@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from maigie_core.redaction import RedactingFormatter
 from maigie_core.settings import Settings
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -28,12 +29,17 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(settings: Settings) -> None:
-    """Configure the root logger once for a serving or worker process."""
+    """Configure the root logger once for a serving or worker process.
+
+    Every line is redacted (``maigie_core.redaction``): no token reaches the log.
+    """
     handler = logging.StreamHandler(sys.stderr)
+    formatter: logging.Formatter
     if settings.is_production:
-        handler.setFormatter(JsonFormatter())
+        formatter = JsonFormatter()
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(RedactingFormatter(formatter))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.LOG_LEVEL)

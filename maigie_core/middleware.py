@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any, Literal, overload
 
 from pydantic_core import from_json
@@ -20,6 +21,7 @@ from quart_cors import cors
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from maigie_core.errors import ValidationFailed
+from maigie_core.redaction import PathRedactor, protect_hypercorn_access_log
 from maigie_core.settings import Settings
 
 access_log = logging.getLogger("maigie.access")
@@ -89,8 +91,13 @@ class MaigieRequest(Request):
             raise BadRequest() from exc
 
 
-def install_middleware(app: Quart, settings: Settings) -> None:
-    """Wire request id, access log, headers, CORS and the body size limit into ``app``."""
+def install_middleware(
+    app: Quart, settings: Settings, observe: Callable[[Any, int, float], None] | None = None
+) -> None:
+    """Wire request id, access log, headers, CORS and the body size limit into ``app``.
+
+    ``observe(request, status, seconds)`` is called once per response (the metrics).
+    """
     app.request_class = MaigieRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
     security_headers = {
@@ -101,6 +108,8 @@ def install_middleware(app: Quart, settings: Settings) -> None:
     if settings.is_production:
         security_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     log_requests = settings.ACCESS_LOG
+    logged_path = PathRedactor()
+    protect_hypercorn_access_log()
 
     @app.before_request
     async def assign_request_id() -> None:
@@ -134,17 +143,20 @@ def install_middleware(app: Quart, settings: Settings) -> None:
             request_id = g.request_id = uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
         response.headers.update(security_headers)
+        started = g.get("started")
+        elapsed = time.perf_counter() - started if started else 0.0
+        if observe is not None:
+            observe(request, response.status_code, elapsed)
         if log_requests and access_log.isEnabledFor(logging.INFO):
-            _log_access(response.status_code, request_id)
+            _log_access(response.status_code, request_id, elapsed * 1000)
         return response
 
-    def _log_access(status: int, request_id: str) -> None:
-        started = g.get("started")
-        elapsed_ms = (time.perf_counter() - started) * 1000 if started else 0.0
-        method, path = request.method, request.path
-        # The path only: query strings may carry tokens and never reach the log. The
-        # record is made directly: Logger.info would walk the stack for the caller's
-        # file and line on every request, which the access log does not need.
+    def _log_access(status: int, request_id: str, elapsed_ms: float) -> None:
+        method, path = request.method, logged_path(request)
+        # The path only, with credential URL variables (a feed <token>) redacted: query
+        # strings may carry tokens and never reach the log. The record is made
+        # directly: Logger.info would walk the stack for the caller's file and line on
+        # every request, which the access log does not need.
         record = access_log.makeRecord(
             access_log.name,
             logging.INFO,
