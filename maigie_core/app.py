@@ -23,6 +23,7 @@ from maigie_core.db import connect_database
 from maigie_core.errors import install_error_handlers
 from maigie_core.events import EventBus
 from maigie_core.hookspecs import Migrations
+from maigie_core.metrics import install_metrics
 from maigie_core.middleware import install_middleware
 from maigie_core.notifications import install_notifications
 from maigie_core.openapi import MaigieOpenAPIProvider
@@ -91,7 +92,7 @@ def create_app(
     )
     install_responses(app)
     install_error_handlers(app)
-    install_middleware(app, settings)
+    install_middleware(app, settings, observe=install_metrics(app, settings))
 
     rt = Runtime(settings=settings, db=db, plugins=host, events=EventBus())
     app.extensions["maigie"] = rt

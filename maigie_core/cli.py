@@ -87,6 +87,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     if settings.WORKERS > 1:
         from maigie_core.workers import serve_workers
 
+        from maigie_core.metrics import prepare_workers
+
+        prepare_workers()  # one directory where every worker's request metrics meet
         sys.exit(serve_workers(config, settings.WORKERS))
     asyncio.run(serve_one(app, config))
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 DEFAULT_SECRET_KEY = "change-me"
 PLUGIN_ENV_PREFIX = "MAIGIE_PLUGINS__"
@@ -107,6 +107,9 @@ class Settings(BaseModel):
     REALTIME_REVALIDATE_INTERVAL: float = Field(60, gt=0)  # re-check sockets' users/sessions
     REALTIME_COMPRESSION: bool = False  # accept permessage-deflate (memory and CPU per socket)
     NOTIFICATIONS_PUSH_PROVIDER: str = ""  # "module:factory"; empty: no mobile push
+    # -- observability (maigie_core.metrics) --
+    METRICS_ENABLED: bool = True  # GET /metrics (Prometheus text format)
+    METRICS_TOKEN: SecretStr = SecretStr("")  # scraper's bearer token; empty: admins only
     plugins: dict[str, dict[str, Any]] = {}
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")
@@ -117,6 +120,13 @@ class Settings(BaseModel):
             if value.startswith("["):
                 return json.loads(value)
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("METRICS_TOKEN")
+    @classmethod
+    def _long_metrics_token(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 16:
+            raise ValueError("must be empty or at least 16 characters")
         return value
 
     @property
