@@ -30,6 +30,7 @@ from maigie_core.openapi import MaigieOpenAPIProvider
 from maigie_core.plugins import PluginError, PluginHost, read_plugin_state
 from maigie_core.realtime import install_realtime
 from maigie_core.responses import install_responses
+from maigie_core.retention import RETENTION_TASKS
 from maigie_core.routes import core_blueprint, database_check, redis_check
 from maigie_core.runtime import HealthCheck, Runtime
 from maigie_core.settings import Settings, load_settings
@@ -106,6 +107,7 @@ def create_app(
     install_tiers(app, rt)  # /api/v1/subscription; limits come from the plugins below
     install_realtime(app, rt)  # /api/v1/realtime/ws; numbers, logs and fans out events
     install_notifications(app, rt)  # /api/v1/notifications and the push-provider seam
+    rt.tasks.update((t.name, t) for t in RETENTION_TASKS)  # core.enforce_retention
 
     _load_plugin_contributions(app, rt)
 

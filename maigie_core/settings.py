@@ -101,7 +101,7 @@ class Settings(BaseModel):
     REALTIME_SEND_QUEUE: int = Field(1_000, ge=10)  # unsent messages before closing (1013)
     REALTIME_LOG_SIZE: int = Field(1_000, ge=1)  # events kept per channel for `resume`
     REALTIME_LOG_MEMORY_EVENTS: int = Field(50_000, ge=100)  # events kept in memory in all
-    REALTIME_LOG_TTL: int = Field(86_400, ge=60)  # Redis: a quiet channel's log expires
+    REALTIME_LOG_TTL: int = Field(86_400, ge=60)  # replay logs drop events older than this
     REALTIME_LOG_GLOBAL: int = Field(100_000, ge=1_000)  # Redis: catch-up stream length
     REALTIME_OUTBOX_SIZE: int = Field(10_000, ge=10)  # events held while Redis is down
     REALTIME_REVALIDATE_INTERVAL: float = Field(60, gt=0)  # re-check sockets' users/sessions
@@ -110,6 +110,11 @@ class Settings(BaseModel):
     # -- observability (maigie_core.metrics) --
     METRICS_ENABLED: bool = True  # GET /metrics (Prometheus text format)
     METRICS_TOKEN: SecretStr = SecretStr("")  # scraper's bearer token; empty: admins only
+    # -- retention (maigie_core.retention; 0 keeps forever) --
+    RETENTION_AUDIT_LOG_DAYS: int = Field(365, ge=0)  # tier/role/status changes
+    RETENTION_FAILED_TASKS_DAYS: int = Field(30, ge=0)  # the failed-task store
+    RETENTION_READ_NOTIFICATIONS_DAYS: int = Field(90, ge=0)  # read ones; unread stay
+    RETENTION_MAIL_OUTBOX_DAYS: int = Field(7, ge=0)  # the offline outbox holds token links
     plugins: dict[str, dict[str, Any]] = {}
 
     @field_validator("CORS_ORIGINS", "TRUSTED_PROXIES", mode="before")

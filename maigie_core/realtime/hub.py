@@ -58,7 +58,10 @@ class Hub:
         self.by_channel: dict[str, set[Connection]] = {}
         # Complete above the first id this process could have seen; Redis lowers nothing.
         self.log = MemoryLog(
-            settings.REALTIME_LOG_SIZE, settings.REALTIME_LOG_MEMORY_EVENTS, clock_id(0)
+            settings.REALTIME_LOG_SIZE,
+            settings.REALTIME_LOG_MEMORY_EVENTS,
+            clock_id(0),
+            max_age=settings.REALTIME_LOG_TTL,
         )
         self.backplane: Backplane | None = None
         self.user_checker: Any = None  # async (connections) -> None, see sessions.py

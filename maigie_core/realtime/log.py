@@ -5,12 +5,15 @@ Each channel keeps its last ``per_channel`` events and all channels together at 
 an id above the floor are still here. A channel that empties is forgotten, and its
 floor raises the floor of every channel not tracked. ``resume`` is exact when the
 client's ``last_event_id`` is at or above the floor of each channel it asks for;
-otherwise the answer is "too old, refetch".
+otherwise the answer is "too old, refetch". With ``max_age`` (``REALTIME_LOG_TTL``),
+events older than that many seconds are dropped too (an event id // 1000 is its Unix
+time in ms), so no process keeps users' events longer than the retention setting.
 """
 
 from __future__ import annotations
 
 import heapq
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -34,9 +37,10 @@ class Replay:
 
 
 class MemoryLog:
-    def __init__(self, per_channel: int, total: int, floor: int = 0) -> None:
+    def __init__(self, per_channel: int, total: int, floor: int = 0, max_age: float = 0) -> None:
         self.per_channel = per_channel
         self.total = total
+        self.max_age = max_age  # seconds; 0: no age limit
         self.floor = floor  # for channels not tracked
         self.channels: dict[str, _ChannelLog] = {}
         self.order: deque[tuple[int, str]] = deque()  # (id, channel) oldest first
@@ -60,6 +64,15 @@ class MemoryLog:
         self.order.append((event_id, channel))
         while len(self.order) > self.total:
             self._evict_oldest()
+        self.expire()
+
+    def expire(self, now: float | None = None) -> None:
+        """Drop the events older than ``max_age`` seconds at ``now`` (Unix time)."""
+        if not self.max_age or not self.order:
+            return
+        cutoff = int(((time.time() if now is None else now) - self.max_age) * 1000) * 1000
+        while self.order and self.order[0][0] < cutoff:
+            self._evict_oldest()
 
     def _evict_oldest(self) -> None:
         event_id, channel = self.order.popleft()
@@ -77,6 +90,7 @@ class MemoryLog:
 
     def replay(self, channels: list[str], last_event_id: int) -> Replay:
         """Events after ``last_event_id`` on ``channels``, in id order."""
+        self.expire()
         if not all(self.covers(c, last_event_id) for c in channels):
             return Replay([], too_old=True)
         runs = []
