@@ -95,7 +95,8 @@ class RequestMetrics:
 
     def observe(self, req: Any, status: int, seconds: float) -> None:
         rule = req.url_rule
-        key = (req.method, rule.rule if rule is not None else UNMATCHED, status // 100)
+        method = req.method if req.method in _METHODS else "OTHER"  # clients choose methods
+        key = (method, rule.rule if rule is not None else UNMATCHED, status // 100)
         children = self._children.get(key)
         if children is None:
             children = self._bind(*key)
@@ -103,11 +104,10 @@ class RequestMetrics:
         children[1].observe(seconds)
 
     def _bind(self, method: str, route: str, status_class: int) -> tuple[Any, Any]:
-        label = method if method in _METHODS else "OTHER"  # clients choose methods
         klass = _CLASSES[status_class - 1] if 1 <= status_class <= 5 else "other"
         children = (
-            self.requests.labels(label, route, klass),
-            self.latency.labels(label, route),
+            self.requests.labels(method, route, klass),
+            self.latency.labels(method, route),
         )
         self._children[(method, route, status_class)] = children
         return children

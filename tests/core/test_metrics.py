@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -204,15 +205,17 @@ def _get(url: str, token: str | None = None) -> str:
 
 
 def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
-    """``maigie serve --workers 2``: whichever worker answers, it counts every request."""
+    """``maigie serve --workers 2`` in production: whichever worker answers a scrape, it
+    counts every worker's requests; every worker writes JSON access lines."""
     port = _free_port()
     shared = tmp_path / "metrics"
     shared.mkdir()
     env = {
         **os.environ,
         **{k: str(v) for k, v in CHEAP_HASH.items()},
-        "ENVIRONMENT": "test",
-        "ACCESS_LOG": "false",
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": uuid.uuid4().hex * 2,
+        "ACCESS_LOG": "true",
         "MAIGIE_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "METRICS_TOKEN": SCRAPER_TOKEN,
@@ -240,7 +243,7 @@ def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
         # Bursts of concurrent connections until both workers have served some.
         sent, writers = 0, set()
         with ThreadPoolExecutor(16) as pool:
-            while len(writers) < 2 and sent < 800:
+            while len(writers) < 2 and sent < 2000:
                 list(pool.map(_get, [base + "/"] * 40))
                 sent += 40
                 writers = {p.name.rsplit("_", 1)[1] for p in shared.glob("counter_*.db")}
@@ -255,3 +258,7 @@ def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    access = [e for e in lines if e["logger"] == "maigie.access" and e["path"] == "/"]
+    assert len(access) == sent and all(e["request_id"] for e in access), sent
+    assert SCRAPER_TOKEN not in log.read_text()
