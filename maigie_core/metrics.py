@@ -158,7 +158,7 @@ async def live_metrics(app: Quart, rt: Runtime) -> list[Metric]:
     try:
         failed = await _failed_by_task()
         workers = len(await store.live_workers(3 * rt.settings.TASKS_HEARTBEAT_INTERVAL))
-    except peewee.DatabaseError:
+    except Exception:  # the database is down: the scrape still answers with the rest
         pass
     else:
         family = GaugeMetricFamily(

@@ -58,6 +58,7 @@ def test_registry_lists_every_task_of_enabled_plugins_only(make_app) -> None:
     assert set(runtime(app).tasks) == {
         "auth.send_mail",  # the core's own tasks are always there
         "auth.expire_tiers",
+        "core.enforce_retention",
         "tasktest.add",
         "tasktest.note",
         "tasktest.flaky",
@@ -72,6 +73,7 @@ def test_registry_lists_every_task_of_enabled_plugins_only(make_app) -> None:
 
     write_plugin_state(runtime(off).db, "tasktest", False)
     assert set(runtime(make_app(plugins={"tasktest": plugin})).tasks) == {
+        "core.enforce_retention",
         "auth.send_mail",
         "auth.expire_tiers",
     }
@@ -163,9 +165,7 @@ async def test_tasks_list_prints_name_category_description(make_harness) -> None
     done = await asyncio.to_thread(h.cli, "tasks", "list")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert (
-        len(lines) == 9
-    )  # the test plugin's seven and the core's auth.send_mail, auth.expire_tiers
+    assert len(lines) == 10  # the test plugin's seven and the core's three (auth.*, retention)
     assert any(line.split() == ["tasktest.add", "math", "Add", "two", "numbers"] for line in lines)
     assert any(line.startswith("tasktest.tick") and "[every * * * * *]" in line for line in lines)
 
