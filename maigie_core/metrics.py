@@ -27,7 +27,13 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import peewee
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -50,6 +56,8 @@ _CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
 UNMATCHED = "<unmatched>"  # 404s and 405s: no URL rule matched
 
 Observer = Callable[[Any, int, float], None]
+
+disable_created_metrics()  # no ``*_created`` series: they double the output, nobody reads them
 
 
 def prepare_workers() -> None:
