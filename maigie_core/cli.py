@@ -85,9 +85,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 10
     if settings.WORKERS > 1:
-        from maigie_core.workers import serve_workers
-
         from maigie_core.metrics import prepare_workers
+        from maigie_core.workers import serve_workers
 
         prepare_workers()  # one directory where every worker's request metrics meet
         sys.exit(serve_workers(config, settings.WORKERS))
