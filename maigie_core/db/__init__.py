@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import aiosqlite
 import peewee
 import peewee_async
 import psycopg
@@ -33,6 +32,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool.pool_async import AddConnection
 
 from maigie_core import events
+from maigie_core.db.sqlite_connection import SqliteConnection
 
 __all__ = [
     "Database",
@@ -115,20 +115,21 @@ class Model(peewee_async.AioModel):  # type: ignore[misc]
 
 
 class _SqlitePool:
-    """A real pool of aiosqlite connections with the pragmas applied once each.
+    """A real pool of SQLite connections with the pragmas applied once each.
 
     peewee-async opens a connection (and a thread) per query outside a connection
-    context and ignores ``pragmas=``; this keeps connections and sets them.
+    context and ignores ``pragmas=``; this keeps connections and sets them. A connection
+    runs each statement in one trip to its thread (``sqlite_connection``).
     """
 
     def __init__(self, path: str, max_size: int) -> None:
         self.path = path
-        self.idle: list[aiosqlite.Connection] = []
+        self.idle: list[SqliteConnection] = []
         self.slots = asyncio.Semaphore(max_size)
         self.closed = False
         self.in_use = 0
 
-    async def acquire(self) -> aiosqlite.Connection:
+    async def acquire(self) -> SqliteConnection:
         if self.closed:
             raise peewee.OperationalError("the database pool is closed")
         await self.slots.acquire()
@@ -136,16 +137,14 @@ class _SqlitePool:
             if self.idle:
                 conn = self.idle.pop()
             else:
-                conn = await aiosqlite.connect(self.path, isolation_level=None)
-                for name, value in SQLITE_PRAGMAS:
-                    await conn.execute(f"PRAGMA {name}={value}")
+                conn = await SqliteConnection(self.path).open(SQLITE_PRAGMAS)
         except BaseException:
             self.slots.release()
             raise
         self.in_use += 1
         return conn
 
-    async def release(self, conn: aiosqlite.Connection) -> None:
+    async def release(self, conn: SqliteConnection) -> None:
         self.in_use -= 1
         try:
             if self.closed or conn.in_transaction:
@@ -286,11 +285,55 @@ class _ImmediateTransaction(Transaction):  # type: ignore[misc]
         await self.execute(f"SAVEPOINT {self.savepoint}" if self.savepoint else "BEGIN IMMEDIATE")
 
 
+_READ_ONLY = ("SELECT", "VALUES", "EXPLAIN")
+
+
+def _in_transaction() -> bool:
+    context = connection_context.get()
+    return context is not None and context.transaction_is_opened
+
+
 class SqliteDatabase(peewee_async.SqliteDatabase):  # type: ignore[misc]
+    """SQLite with one writer at a time *in this process*, queued on an asyncio lock.
+
+    SQLite allows one writer per file; a connection that finds the write lock taken
+    sleeps in SQLite's busy handler (1, 2, 5 … 100 ms steps), which made tails of
+    hundreds of ms under 4 concurrent writers. Here a root transaction, and a write
+    statement run outside one, first take the process's writer lock, so connections of
+    this process never meet in the busy handler; reads stay concurrent (WAL). Writers in
+    other processes (or other threads' databases) still wait on ``busy_timeout``.
+    """
+
     pool_backend_cls = SqlitePoolBackend
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def writer_lock(self) -> asyncio.Lock:
+        """The writer lock of the running loop (a database may outlive a test's loop)."""
+        loop = asyncio.get_running_loop()
+        if self._writer is None or self._writer[0] is not loop:
+            self._writer = (loop, asyncio.Lock())
+        return self._writer[1]
+
+    async def aio_execute_sql(self, sql: str, params: Any = None, fetch_results: Any = None) -> Any:
+        if _in_transaction() or sql.lstrip()[:7].upper().startswith(_READ_ONLY):
+            return await super().aio_execute_sql(sql, params, fetch_results)
+        async with self.writer_lock():
+            return await super().aio_execute_sql(sql, params, fetch_results)
 
     @asynccontextmanager
     async def _aio_atomic(self, use_savepoint: bool = False) -> AsyncIterator[None]:
+        if _in_transaction():
+            async with self._aio_atomic_unlocked(use_savepoint):
+                yield
+            return
+        async with self.writer_lock(), self._aio_atomic_unlocked(use_savepoint):
+            yield
+
+    @asynccontextmanager
+    async def _aio_atomic_unlocked(self, use_savepoint: bool) -> AsyncIterator[None]:
         # peewee-async's own, with BEGIN IMMEDIATE for the outermost transaction.
         async with self.aio_connection() as connection:
             context = connection_context.get()
