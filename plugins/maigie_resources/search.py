@@ -23,8 +23,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-import peewee
-
 from maigie_core.db import database, is_postgres
 from maigie_core.pagination import decode_cursor, encode_cursor
 from maigie_resources import pagination
@@ -140,13 +138,8 @@ async def _fetch_all(_db: Any, cursor: Any) -> Any:
 
 
 async def fetch(db: Any, sql: str, params: Sequence[Any], postgres: bool) -> Any:
-    """All rows of ``sql``. On SQLite one trip to the connection's thread (aiosqlite's
-    ``execute_fetchall``) instead of four (cursor, execute, fetch, close)."""
-    if postgres:
-        return await db.aio_execute_sql(sql, params, fetch_results=_fetch_all)
-    with peewee.__exception_wrapper__:
-        async with db.aio_connection() as connection:
-            return await connection.execute_fetchall(sql, params)
+    """All rows of ``sql`` (on SQLite, one trip to the connection's thread)."""
+    return await db.aio_execute_sql(sql, params, fetch_results=_fetch_all)
 
 
 def normal_tag(tag: str) -> str:
