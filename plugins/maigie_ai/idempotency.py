@@ -25,7 +25,7 @@ import peewee
 
 from maigie_ai.models import IdempotencyKey
 from maigie_ai.settings import AISettings
-from maigie_core import Conflict, ValidationFailed, transaction, utcnow
+from maigie_core import Conflict, ValidationFailed, utcnow
 
 MAX_KEY_LENGTH = 255
 POLL_SECONDS = 0.05
@@ -75,17 +75,16 @@ async def claim(owner: uuid.UUID, key: str, print_: str, settings: AISettings) -
     while True:
         row_id = uuid.uuid4()
         now = utcnow()
-        try:
-            async with transaction():
-                await IdempotencyKey.insert(
-                    id=row_id,
-                    owner_id=owner,
-                    key=key,
-                    fingerprint=print_,
-                    state="pending",
-                    created_at=now,
-                    updated_at=now,
-                ).aio_execute()
+        try:  # one statement: atomic on its own, no transaction around it
+            await IdempotencyKey.insert(
+                id=row_id,
+                owner_id=owner,
+                key=key,
+                fingerprint=print_,
+                state="pending",
+                created_at=now,
+                updated_at=now,
+            ).aio_execute()
             return Claim(row_id)
         except peewee.IntegrityError:
             pass

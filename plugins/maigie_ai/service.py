@@ -24,7 +24,7 @@ from maigie_ai.providers.base import KEEP
 from maigie_ai.schemas import ChatIn
 from maigie_ai.state import ai_state
 from maigie_core import Principal, RateLimited, ServiceUnavailable, runtime, transaction, utcnow
-from maigie_core.tiers import check_limit, release_limit
+from maigie_core.tiers import allowance, check_limit, release_limit
 
 log = logging.getLogger("maigie.ai")
 
@@ -62,11 +62,17 @@ async def chat(user: Principal, data: ChatIn, key: str | None) -> tuple[dict[str
         conversation = None
         if data.conversation_id is not None:
             conversation = await conversations.owned(owner, data.conversation_id)
-        await check_limit(user, CHAT_LIMIT)
+        # A capped tier takes its use before anything is done (the 51st free message is
+        # refused with nothing done); an unlimited one only counts it, in the turn's
+        # transaction (one write transaction per chat).
+        capped = allowance(CHAT_LIMIT, user.tier) is not None
+        if capped:
+            await check_limit(user, CHAT_LIMIT)
         try:
-            body = await converse(user, owner, data.message, conversation, held)
+            body = await converse(user, owner, data.message, conversation, held, not capped)
         except BaseException:
-            await release_limit(user, CHAT_LIMIT)
+            if capped:
+                await release_limit(user, CHAT_LIMIT)
             raise
     except BaseException:
         if held is not None:
@@ -81,6 +87,7 @@ async def converse(
     message: str,
     conversation: Conversation | None,
     held: idempotency.Claim | None,
+    count_use: bool = False,
 ) -> dict[str, Any]:
     state = ai_state()
     provider, settings = state.provider, state.settings
@@ -126,7 +133,17 @@ async def converse(
         reply = fallback_reply(outcomes, None)
 
     return await store_turn(
-        user, owner, message, conversation, reply, outcomes, usage, new_state, reset, held
+        user,
+        owner,
+        message,
+        conversation,
+        reply,
+        outcomes,
+        usage,
+        new_state,
+        reset,
+        held,
+        count_use,
     )
 
 
@@ -141,7 +158,10 @@ async def store_turn(
     new_state: Any,
     reset: bool,
     held: idempotency.Claim | None,
+    count_use: bool = False,
 ) -> dict[str, Any]:
+    """Store the turn in one transaction: the conversation (one statement, new or
+    updated), both messages (one statement), the idempotency answer, the use."""
     provider = ai_state().provider
     conversation_id = conversation.id if conversation is not None else uuid.uuid4()
     reply_id = uuid.uuid4()
@@ -179,21 +199,16 @@ async def store_turn(
             }
             if state_json is not None:
                 changes[Conversation.state] = state_json
-            await (
-                Conversation.update(changes).where(Conversation.id == conversation_id).aio_execute()
-            )
+            if reset:  # right-hand sides read the row before the update
+                changes[Conversation.context_start] = Conversation.message_count + 2
             count = await (
-                Conversation.select(Conversation.message_count)
+                Conversation.update(changes)
                 .where(Conversation.id == conversation_id)
-                .aio_scalar()
+                .returning(Conversation.message_count)
+                .tuples()
+                .aio_execute()
             )
-            base = int(count) - 2
-            if reset:
-                await (
-                    Conversation.update(context_start=base + 2)
-                    .where(Conversation.id == conversation_id)
-                    .aio_execute()
-                )
+            base = int(next(iter(count))[0]) - 2
         common = {
             "conversation": conversation_id,
             "owner_id": owner,
@@ -223,6 +238,8 @@ async def store_turn(
         ).aio_execute()
         if held is not None:
             await idempotency.complete(held, 200, body)
+        if count_use:
+            await check_limit(user, CHAT_LIMIT)
         await streaming.final(user.id, body)
     return body
 

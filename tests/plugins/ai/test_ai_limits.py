@@ -76,3 +76,13 @@ async def test_voice_sessions_are_premium_only(api) -> None:
     assert session["transcription"]["available"] is False
     assert session["transcription"]["provider"] == "none"
     assert "no speech-to-text" in session["transcription"]["message"].lower()
+
+
+async def test_premium_messages_are_counted_without_a_cap(api) -> None:
+    headers = await api.user()
+    await api.set_tier(headers, "premium_monthly")
+    first = await api.chat(headers, "hello")
+    await api.chat(headers, "hello again", first["conversation_id"])
+    usage = await api.get(headers, "/api/v1/subscription")
+    chat = next(limit for limit in usage["limits"] if limit["name"] == "ai_chat_messages")
+    assert (chat["limit"], chat["used"]) == (None, 2)
