@@ -5,6 +5,8 @@ Each engine searches with its own full-text index:
 * SQLite: FTS5 (``resources_fts``, porter + unicode61), ranked by
   ``bm25(title 10, description 3, tags 3)``. User input reaches ``MATCH`` only as
   quoted phrases (``"graph" "algorithms"``), so FTS5 syntax in ``q`` is inert.
+  Visibility and type are read from ``resources_search_doc`` (the FTS rowid's narrow
+  row), so only the page's resources are read from ``resources_resource``.
 * PostgreSQL: the generated ``search`` tsvector (title weight A, description/tags B,
   GIN index), ``plainto_tsquery('english', q)`` — which parses ``q`` as plain words —
   ranked by ``ts_rank``.
@@ -46,13 +48,13 @@ class Shape:
     any_term: bool = False  # recommendations: a resource matching any term is a candidate
 
 
-def _filters(shape: Shape, p: str, alias: str) -> list[str]:
+def _filters(shape: Shape, p: str, alias: str, ident: str = "id") -> list[str]:
     where = []
     if shape.by_type:
         where.append(f"{alias}.type = {p}")
     if shape.by_tag:
         where.append(
-            f"EXISTS (SELECT 1 FROM resources_tag t WHERE t.resource_id = {alias}.id"
+            f"EXISTS (SELECT 1 FROM resources_tag t WHERE t.resource_id = {alias}.{ident}"
             f" AND t.tag = {p})"
         )
     return where
@@ -82,9 +84,11 @@ def statement(shape: Shape) -> str:
     p = "%s" if shape.postgres else "?"
     if not shape.search:
         return _listing(shape, p)
-    alias = "r" if shape.postgres else "v"
+    # SQLite: visibility and type from the FTS rowid's narrow doc row (migration 0002)
+    alias, ident = ("r", "id") if shape.postgres else ("d", "resource_id")
     shared = f"{alias}.shared" if shape.postgres else f"{alias}.shared = 1"
-    where = " AND ".join([f"({alias}.owner_id = {p} OR {shared})", *_filters(shape, p, alias)])
+    visible = f"({alias}.owner_id = {p} OR {shared})"
+    where = " AND ".join([visible, *_filters(shape, p, alias, ident)])
     cast = "::float8" if shape.postgres else ""
     after = f"WHERE score < {p}{cast} OR (score = {p}{cast} AND id > {p}) " if shape.after else ""
     if shape.postgres:
@@ -98,9 +102,8 @@ def statement(shape: Shape) -> str:
     # Rank narrow (id, score) rows first; read whole rows only for the page.
     return (
         f"SELECT {COLUMNS}, s.score FROM (SELECT id, score FROM ("
-        f"SELECT v.id AS id, {SQLITE_RANK} AS score FROM resources_fts "
+        f"SELECT d.resource_id AS id, {SQLITE_RANK} AS score FROM resources_fts "
         "JOIN resources_search_doc d ON d.doc_id = resources_fts.rowid "
-        "JOIN resources_resource v ON v.id = d.resource_id "
         f"WHERE resources_fts MATCH {p} AND {where}"
         f") {after}ORDER BY score DESC, id LIMIT {p}"
         ") AS s JOIN resources_resource r ON r.id = s.id ORDER BY s.score DESC, s.id"
