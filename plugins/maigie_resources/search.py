@@ -140,7 +140,7 @@ async def _fetch_all(_db: Any, cursor: Any) -> Any:
     return await cursor.fetchall()
 
 
-async def fetch(db: Any, sql: str, params: Sequence[Any], postgres: bool) -> Any:
+async def fetch(db: Any, sql: str, params: Sequence[Any]) -> Any:
     """All rows of ``sql`` (on SQLite, one trip to the connection's thread)."""
     return await db.aio_execute_sql(sql, params, fetch_results=_fetch_all)
 
@@ -183,7 +183,7 @@ async def list_resources(
         branch = [*filters, *after_params, limit + 1]
         params = [user, *branch, user, *branch, limit + 1]
     sql = statement(Shape(postgres, search, bool(kind), bool(tag), after is not None))
-    rows = await fetch(db, sql, params, postgres)
+    rows = await fetch(db, sql, params)
     items = [row_json(row) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
@@ -207,5 +207,5 @@ async def candidates(user_id: str, words: Sequence[str], limit: int) -> list[Any
     postgres = is_postgres(db)
     match = " or ".join(words) if postgres else " OR ".join(fts5_phrase(w) for w in words)
     sql = statement(Shape(postgres, True, False, False, False, any_term=True))
-    rows: list[Any] = await fetch(db, sql, [match, uuid.UUID(user_id).hex, limit], postgres)
+    rows: list[Any] = await fetch(db, sql, [match, uuid.UUID(user_id).hex, limit])
     return rows
