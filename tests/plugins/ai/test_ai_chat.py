@@ -120,7 +120,6 @@ async def test_scheduling_phrasings_create_blocks_at_the_right_local_time(api) -
 
 
 async def test_other_scheduling_phrasings(api) -> None:
-    headers = await api.user()
     cases = [
         ("Block 90 minutes for calculus on Monday at 14:00", "Calculus", 90, 14),
         (
@@ -131,7 +130,9 @@ async def test_other_scheduling_phrasings(api) -> None:
         ),
         ("schedule organic chemistry from 6 to 8pm on Saturday", "Organic chemistry", 120, 18),
     ]
-    for message, title, minutes, hour in cases:
+    for n, (message, title, minutes, hour) in enumerate(cases):
+        # a user each: on a Friday "tomorrow at 7:30 pm" overlaps "6 to 8pm on Saturday"
+        headers = await api.user(f"planner{n}@example.com")
         reply = await api.chat(headers, message)
         assert names(reply) == [("create_block", "ok")], (message, reply)
         block = reply["actions"][0]["result"]
