@@ -6,6 +6,9 @@ on a loaded machine every one of them can wait for a CPU. Here a statement and a
 rows come back in one trip, and the cursor handed to peewee-async serves them from
 memory. The connection belongs to one thread of its own (sqlite3 objects are not shared
 between threads at once), like aiosqlite's.
+
+A transaction's ``BEGIN`` travels with its first statement (one trip fewer while the
+writer lock is held); a transaction in which nothing ran ends without a trip.
 """
 
 from __future__ import annotations
@@ -41,9 +44,15 @@ def _worker(jobs: SimpleQueue[_Job]) -> None:
             loop.call_soon_threadsafe(_settle, future, ok, result)
 
 
+_BEGIN = ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN EXCLUSIVE")
+_END = ("COMMIT", "ROLLBACK")
+
+
 def _statement(
-    conn: sqlite3.Connection, sql: str, params: Sequence[Any]
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any], begin: str | None = None
 ) -> tuple[Any, int | None, int, list[Any]]:
+    if begin is not None:
+        conn.execute(begin)
     cursor = conn.execute(sql, params)
     try:
         rows = cursor.fetchall()
@@ -70,7 +79,14 @@ class SqliteCursor:
         self._rows = []
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        found = await self._connection.run(_statement, sql, params)
+        connection = self._connection
+        if sql in _BEGIN and connection.begin is None and not connection.in_transaction:
+            connection.begin = sql  # sent with the transaction's first statement
+            return
+        begin, connection.begin = connection.begin, None
+        if sql in _END and (begin is not None or not connection.in_transaction):
+            return  # nothing ran in it (or its BEGIN failed): nothing to end
+        found = await connection.run(_statement, sql, params, begin)
         self.description, self.lastrowid, self.rowcount, self._rows = found
         self._next = 0
 
@@ -93,6 +109,7 @@ class SqliteConnection:
     def __init__(self, path: str) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        self.begin: str | None = None  # a BEGIN held back until the first statement
         self._jobs: SimpleQueue[_Job] = SimpleQueue()
         self._thread = threading.Thread(
             target=_worker, args=(self._jobs,), name="maigie-sqlite", daemon=True
@@ -127,7 +144,7 @@ class SqliteConnection:
 
     @property
     def in_transaction(self) -> bool:
-        return self._conn is not None and self._conn.in_transaction
+        return self.begin is not None or (self._conn is not None and self._conn.in_transaction)
 
     def cursor(self) -> SqliteCursor:
         return SqliteCursor(self)

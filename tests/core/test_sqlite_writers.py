@@ -4,9 +4,11 @@ and a writer in another process is still waited for (``busy_timeout``)."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import sys
 import textwrap
 
+import peewee
 import pytest
 
 import maigie_core.db as db_module
@@ -116,3 +118,28 @@ async def test_a_writer_in_another_process_is_waited_for(sqlite_app, tmp_path) -
     finally:
         assert await asyncio.wait_for(other.wait(), 60) == 0
     assert await _count() == 120
+
+
+async def test_begin_travels_with_the_first_statement(make_app, monkeypatch) -> None:
+    """An empty transaction costs nothing; a BEGIN that cannot get the lock fails the
+    first statement with SQLite's own error (no failed ROLLBACK hides it)."""
+    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in db_module.SQLITE_PRAGMAS]
+    monkeypatch.setattr(db_module, "SQLITE_PRAGMAS", tuple(pragmas))
+    app = make_app()
+    if is_postgres(runtime(app).db):
+        pytest.skip("SQLite only")
+    async with app.test_app():
+        async with transaction():
+            pass
+        other = sqlite3.connect(runtime(app).db.database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            with pytest.raises(peewee.OperationalError, match="database is locked"):
+                async with transaction():
+                    await database.aio_execute_sql(INSERT, ("blocked",))
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        async with transaction():
+            await database.aio_execute_sql(INSERT, ("after",))
+        assert await _count() == 1
