@@ -4,17 +4,15 @@ Conflicts: a new or moved block is compared with every occurrence of the user's 
 blocks. A one-off block is compared as it is; a series by each of its occurrences
 starting within a year of its first one (:data:`recurrence.YEAR`); other series are
 expanded over that same span. Overlap is half-open: 09:00-10:00 and 10:00-11:00 do not
-clash. Writes of one user are serialised (a PostgreSQL advisory lock, an in-process
-lock on SQLite) so two concurrent requests cannot both pass the check.
+clash. Writes of one user are serialised (a PostgreSQL advisory lock; on SQLite every
+write transaction is) so two concurrent requests cannot both pass the check.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import uuid
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -58,26 +56,20 @@ def owner_of(user: Principal) -> uuid.UUID:
 
 # -- writing --------------------------------------------------------------------------
 
-_sqlite_locks: weakref.WeakValueDictionary[tuple[int, uuid.UUID], asyncio.Lock] = (
-    weakref.WeakValueDictionary()
-)
-
 
 @asynccontextmanager
 async def writing(owner: uuid.UUID) -> AsyncIterator[None]:
-    """A transaction in which no other write of ``owner``'s schedule interleaves."""
+    """A transaction in which no other write of ``owner``'s schedule interleaves.
+
+    PostgreSQL: a transaction-scoped advisory lock per owner. SQLite: every write
+    transaction is already serialised (the process's writer lock and ``BEGIN
+    IMMEDIATE`` across processes), and the conflict check reads inside it.
+    """
     db = database.obj
-    if is_postgres(db):
-        async with transaction():
+    async with transaction():
+        if is_postgres(db):
             key = int.from_bytes(owner.bytes[:8], "big", signed=True) ^ 0x5343484544
             await db.aio_execute_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
-            yield
-        return
-    lock_key = (id(asyncio.get_running_loop()), owner)
-    lock = _sqlite_locks.get(lock_key)
-    if lock is None:
-        lock = _sqlite_locks[lock_key] = asyncio.Lock()
-    async with lock, transaction():
         yield
 
 

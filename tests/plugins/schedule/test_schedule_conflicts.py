@@ -98,3 +98,21 @@ async def test_other_users_blocks_never_conflict(api) -> None:
     bob = await api.user("bob@example.com")
     await api.block(alice, **WEEKLY)
     await api.block(bob, **WEEKLY)
+
+
+async def test_parallel_overlapping_creates_cannot_both_pass_the_check(api) -> None:
+    import asyncio
+
+    headers = await api.user()
+    body = {"start_at": "2027-03-01T09:00:00Z", "end_at": "2027-03-01T10:00:00Z"}
+    responses = await asyncio.gather(
+        *(
+            api.client.post(BASE, headers=headers, json={"title": f"Slot {n}", **body})
+            for n in range(6)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 5
+    listed = await api.client.get(
+        f"{BASE}?start=2027-03-01T00:00:00Z&end=2027-03-02T00:00:00Z", headers=headers
+    )
+    assert len((await listed.get_json())["items"]) == 1
