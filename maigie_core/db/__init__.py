@@ -1,8 +1,8 @@
 """The data layer: peewee models with async access through peewee-async.
 
 One code path for SQLite (the embedded default, a file in ``MAIGIE_DATA_DIR``) and
-PostgreSQL (``DATABASE_URL=postgresql://…``, pooled by psycopg_pool). Models subclass
-:class:`Model`; they are bound to the process's database when an app is created.
+PostgreSQL (``DATABASE_URL=postgresql://…``, pooled by ``postgres.PgPool``). Models
+subclass :class:`Model`; they are bound to the process's database when an app is created.
 
 Use ``async with transaction():`` for writes: it nests (savepoints) and delivers the
 domain events emitted inside it only after the outermost commit.
@@ -11,10 +11,9 @@ domain events emitted inside it only after the outermost commit.
 from __future__ import annotations
 
 import asyncio
-import select
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,15 +22,13 @@ from urllib.parse import unquote, urlsplit
 
 import peewee
 import peewee_async
-import psycopg
-import psycopg_pool
 from peewee_async.connection import connection_context
-from peewee_async.pool import PoolBackend, PsycopgPoolBackend
+from peewee_async.pool import PoolBackend
 from peewee_async.transactions import Transaction
 from psycopg.conninfo import conninfo_to_dict
-from psycopg_pool.pool_async import AddConnection
 
 from maigie_core import events
+from maigie_core.db.postgres import PgPool, execute_prepared
 from maigie_core.db.sqlite_connection import SqliteConnection
 
 __all__ = [
@@ -186,77 +183,34 @@ class SqlitePoolBackend(PoolBackend):  # type: ignore[misc]
             await self.pool.close()
 
 
-class _Pool(psycopg_pool.AsyncConnectionPool):  # type: ignore[type-arg]
-    """psycopg_pool that fails fast while the server is unreachable, and comes back fast.
-
-    * A failed connection attempt fails every request waiting for a connection at once
-      (a 503), instead of leaving them to wait out the pool timeout.
-    * psycopg_pool doubles the delay between reconnection attempts (1 s, 2 s, 4 s… up
-      to minutes); capped at ``RECONNECT_MAX_DELAY``, the pool is back within a second
-      of the server, however long the outage was.
-    """
-
-    RECONNECT_MAX_DELAY = 1.0
-
-    async def schedule_task(self, task: Any, delay: float) -> None:
-        if isinstance(task, AddConnection):
-            delay = min(delay, self.RECONNECT_MAX_DELAY)
-        await super().schedule_task(task, delay)
-
-    async def _connect(self, timeout: float | None = None) -> Any:  # noqa: ASYNC109
-        try:
-            return await super()._connect(timeout)
-        except Exception as exc:
-            error = psycopg.OperationalError(f"the database is unreachable: {exc}")
-            async with self._lock:
-                while self._waiting:
-                    await self._waiting.popleft().fail(error)
-            raise
-
-
-def _lost(conn: psycopg.AsyncConnection[Any]) -> bool:
-    """An idle connection the server closed (restart, ``pg_terminate_backend``, network).
-
-    An idle autocommit connection has nothing to read; readable means the server sent
-    its goodbye (or the socket hit EOF). One ``select`` call, no round trip.
-    """
-    if conn.closed:
-        return True
-    try:
-        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
-    except (OSError, ValueError, psycopg.OperationalError):
-        return True
-    return bool(readable)
-
-
-class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
-    """psycopg_pool from a plain connection URL (peewee-async wants host/user/...).
+class PostgresPoolBackend(PoolBackend):  # type: ignore[misc]
+    """The lean pool of ``postgres.py`` from a plain connection URL.
 
     A checked-out connection the server already closed is replaced instead of failing
-    a request. A request waits at most ``DATABASE_POOL_TIMEOUT`` for a connection, and
-    only until the next failed attempt to connect while the server is unreachable:
-    either way an ``OperationalError`` (a 503 envelope).
+    a request (one ``select`` call, no round trip). A request waits at most
+    ``DATABASE_POOL_TIMEOUT`` for a connection, and only until the next failed attempt
+    to connect while the server is unreachable: either way an ``OperationalError`` (a
+    503 envelope). Connections are opened on demand, so the pool is back as soon as the
+    server is.
     """
+
+    required_modules = ["psycopg"]
 
     async def create(self) -> None:
         params = self.connect_params
         kwargs: dict[str, Any] = {
-            "cursor_factory": psycopg.AsyncClientCursor,
-            "autocommit": True,
             "connect_timeout": max(1, round(params.get("connect_timeout", 3))),
         }
         if params.get("statement_timeout"):  # a query stuck on a lock ends as a 503
             own = conninfo_to_dict(params["conninfo"]).get("options") or ""
             limit = f"-c statement_timeout={round(params['statement_timeout'] * 1000)}"
             kwargs["options"] = f"{own} {limit}".strip()
-        pool = _Pool(
+        pool = PgPool(
             params["conninfo"],
             kwargs=kwargs,
             min_size=params.get("min_size", 1),
             max_size=params.get("max_size", 10),
             timeout=params.get("timeout", 5),
-            # No query on checkout (a round trip per query): `_lost` checks the socket.
-            open=False,
         )
         await pool.open()
         self.pool = pool
@@ -264,14 +218,17 @@ class PostgresPoolBackend(PsycopgPoolBackend):  # type: ignore[misc]
     async def acquire(self) -> Any:
         if self.pool is None:
             await self.connect()
-        pool: _Pool = self.pool
-        for _ in range(pool.max_size + 1):
-            conn = await pool.getconn()
-            if not _lost(conn):
-                return conn
-            await conn.close()
-            await pool.putconn(conn)  # discarded; the pool opens a replacement
-        raise psycopg.OperationalError("no live database connection")
+        return await self.pool.acquire()
+
+    async def release(self, conn: Any) -> None:
+        self.pool.release_nowait(conn)
+
+    def has_acquired_connections(self) -> bool:
+        return self.pool is not None and self.pool.in_use > 0
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
 
 
 class _ImmediateTransaction(Transaction):  # type: ignore[misc]
@@ -359,6 +316,18 @@ class SqliteDatabase(peewee_async.SqliteDatabase):  # type: ignore[misc]
 
 class PostgresDatabase(peewee_async.Psycopg3Database):  # type: ignore[misc]
     pool_backend_cls = PostgresPoolBackend
+
+    async def aio_execute_prepared(
+        self, sql: str, params: Sequence[Any] = (), fetch: str | None = None
+    ) -> Any:
+        """One hot statement, prepared on its connection (see ``postgres.py``).
+
+        ``sql`` uses ``%s`` placeholders; ``fetch`` is ``"one"``, ``"all"`` or ``None``.
+        Runs on the task's current connection (a transaction's) or checks one out.
+        """
+        with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
+            async with self.aio_connection() as connection:
+                return await execute_prepared(connection, sql, params, fetch)
 
 
 Database = SqliteDatabase | PostgresDatabase

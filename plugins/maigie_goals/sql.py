@@ -6,9 +6,9 @@ write rebuilds it in the same transaction with one ``UPDATE … SET doc = <expre
 (PostgreSQL ``json_build_object``/``json_agg``, SQLite ``json_object``/
 ``json_group_array``). So listing 20 goals with their tasks is one indexed statement
 returning 20 short texts that the route joins into the page: no Python object per goal
-or task, no JSON work per read. On PostgreSQL the statements run through a
-server-binding cursor, which psycopg prepares per connection after a few uses (no
-parse/plan per request); building a peewee query (≈120 µs) never happens on these paths.
+or task, no JSON work per read. On PostgreSQL the statements are prepared once per
+connection (``aio_execute_prepared``: no parse/plan per request, no cursor machinery);
+building a peewee query (≈120 µs) never happens on these paths.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
-import psycopg
 
 from maigie_core.db import database
 
@@ -235,10 +234,8 @@ _FETCH = {"all": _all, "one": _one, None: None}
 async def run(sql: str, params: Sequence[Any], fetch: str | None = None) -> Any:
     """Execute one statement; ``fetch`` is ``"one"``, ``"all"`` or ``None``.
 
-    On PostgreSQL it uses a server-binding cursor on the pooled connection (the pool's
-    own cursors bind on the client, so every statement would be parsed and planned
-    again): psycopg prepares a statement after ``prepare_threshold`` uses on a
-    connection and then sends only its name and parameters. Errors are peewee's.
+    On PostgreSQL the statement is prepared once per pooled connection and then sent by
+    name with its parameters (``aio_execute_prepared``). Errors are peewee's.
     """
     db = database.obj
     if not isinstance(db, peewee.PostgresqlDatabase):
@@ -247,11 +244,4 @@ async def run(sql: str, params: Sequence[Any], fetch: str | None = None) -> Any:
 
 
 async def run_prepared(db: Any, sql: str, params: Sequence[Any], fetch: str | None) -> Any:
-    with peewee.__exception_wrapper__:  # type: ignore[attr-defined]
-        async with db.aio_connection() as connection, psycopg.AsyncCursor(connection) as cursor:
-            await cursor.execute(sql, params)
-            if fetch == "one":
-                return await cursor.fetchone()
-            if fetch == "all":
-                return await cursor.fetchall()
-            return None
+    return await db.aio_execute_prepared(sql, params, fetch)
