@@ -2,7 +2,8 @@
 
 Installed as the ``goals`` entry point of ``maigie.plugins``; it imports nothing of any
 other plugin (a linked course is read through ``resolve_object``). This module holds
-every hook implementation; the rest lives in ``routes``, ``service`` and ``sql``.
+every hook implementation; the rest lives in ``routes``, ``service`` (reads, create,
+account), ``changes`` (writes to existing goals and tasks) and ``sql``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from maigie_core import AIAction, Principal
-from maigie_goals import service
+from maigie_goals import changes, service
 from maigie_goals.models import MAX_TASKS
 from maigie_goals.schemas import (
     CalendarDate,
@@ -103,7 +103,7 @@ async def list_goals(user: Principal, payload: ListGoalsPayload) -> dict[str, An
 
 async def record_progress(user: Principal, payload: RecordProgressPayload) -> dict[str, Any]:
     event = ProgressIn(progress=payload.progress, task_id=payload.task_id)
-    return await service.record_progress(user, payload.goal_id.hex, event)
+    return await changes.record_progress(user, payload.goal_id.hex, event)
 
 
 ACTIONS = [

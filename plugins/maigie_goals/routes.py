@@ -26,7 +26,7 @@ from maigie_core import BadRequest, NotFound
 from maigie_core.auth import current_user, require_user
 from maigie_core.db import database
 from maigie_core.pagination import PageQuery
-from maigie_goals import service
+from maigie_goals import changes, service
 from maigie_goals.models import STATUSES
 from maigie_goals.pagination import (
     check_names,
@@ -138,14 +138,14 @@ async def patch_goal(goal_id: str) -> dict[str, Any]:
     """Change fields (merge); re-activating counts against the active-goals limit."""
     key = service.uid(goal_id)
     data = await _body(GoalPatch)
-    return await service.update_goal(current_user(), key, data)
+    return await changes.update_goal(current_user(), key, data)
 
 
 @goals_blueprint.delete("/<goal_id>")
 @one_connection
 @require_user
 async def delete_goal(goal_id: str) -> tuple[str, int]:
-    await service.delete_goal(current_user(), service.uid(goal_id))
+    await changes.delete_goal(current_user(), service.uid(goal_id))
     return _NO_CONTENT
 
 
@@ -158,7 +158,7 @@ async def record_progress(goal_id: str) -> dict[str, Any]:
     """Record ``{progress}`` or ``{task_id}`` (that task is done); 100 completes the goal."""
     key = service.uid(goal_id)
     data = await _body(ProgressIn)
-    return await service.record_progress(current_user(), key, data)
+    return await changes.record_progress(current_user(), key, data)
 
 
 @goals_blueprint.get("/<goal_id>/tasks")
@@ -182,7 +182,7 @@ async def list_tasks(goal_id: str) -> Response:
 async def add_task(goal_id: str) -> Response:
     key = service.uid(goal_id)
     data = await _body(TaskIn)
-    return _json(await service.add_task(current_user(), key, data), 201)
+    return _json(await changes.add_task(current_user(), key, data), 201)
 
 
 @goals_blueprint.get("/<goal_id>/tasks/<task_id>")
@@ -202,7 +202,7 @@ async def get_task(goal_id: str, task_id: str) -> Response:
 async def patch_task(goal_id: str, task_id: str) -> Response:
     key, task = service.uid(goal_id), service.uid(task_id, "Task")
     data = await _body(TaskPatch)
-    return _json(await service.update_task(current_user(), key, task, data))
+    return _json(await changes.update_task(current_user(), key, task, data))
 
 
 @goals_blueprint.delete("/<goal_id>/tasks/<task_id>")
@@ -210,5 +210,5 @@ async def patch_task(goal_id: str, task_id: str) -> Response:
 @require_user
 async def delete_task(goal_id: str, task_id: str) -> tuple[str, int]:
     key, task = service.uid(goal_id), service.uid(task_id, "Task")
-    await service.delete_task(current_user(), key, task)
+    await changes.delete_task(current_user(), key, task)
     return _NO_CONTENT

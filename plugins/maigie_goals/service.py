@@ -1,12 +1,12 @@
-"""What the goals plugin does: every route, AI action and hook goes through here.
+"""What the goals plugin does: reads, creating a goal, the account and its tier.
 
 Reads are one statement each (the goal's JSON comes finished from the database, see
-``sql.py``). Writes to an existing goal start by locking its row (``lock``), so
-concurrent writes to one goal serialise on both engines. The ``active_goals`` limit
-is a slot per active goal (``Goal.active_slot``, unique per owner): a create or a
-re-activation takes the lowest free slot in the same statement that writes the goal,
-and two requests racing for one slot collide on the unique index — the loser retries
-and sees the slot taken. No count-then-insert window exists on either engine.
+``sql.py``); writes to an existing goal and its tasks live in ``changes.py``. The
+``active_goals`` limit is a slot per active goal (``Goal.active_slot``, unique per
+owner): a create or a re-activation takes the lowest free slot in the same statement
+that writes the goal, and two requests racing for one slot collide on the unique
+index — the loser retries and sees the slot taken. No count-then-insert window exists
+on either engine.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import peewee
 from peewee_async import connection_context
 
 from maigie_core import NotFound, Principal, ValidationFailed, emit, resolve_object, transaction
 from maigie_core.db import utcnow
-from maigie_core.tiers import allowance, check_limit, frozen_error
-from maigie_goals.models import LIMIT, MAX_TASKS, Goal, GoalTask
+from maigie_core.tiers import allowance, check_limit
+from maigie_goals.models import LIMIT, Goal, GoalTask
 from maigie_goals.pagination import goal_cursor, task_cursor
-from maigie_goals.schemas import GoalCreate, GoalPatch, ProgressIn, TaskIn, TaskPatch
+from maigie_goals.schemas import GoalCreate, TaskIn
 from maigie_goals.sql import run, statements
 
 T = TypeVar("T")
@@ -44,16 +44,12 @@ def rfc3339(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="microseconds") + "Z"
 
 
-def _dashed(hex_id: str | None) -> str | None:
-    return None if hex_id is None else str(uuid.UUID(hex_id))
-
-
 def _in_transaction() -> bool:
     ctx = connection_context.get()
     return ctx is not None and ctx.transaction_is_opened
 
 
-async def _retrying(operation: Callable[[], Awaitable[T]]) -> T:
+async def retrying(operation: Callable[[], Awaitable[T]]) -> T:
     """Run ``operation`` (its own transaction) again when it lost a slot race."""
     for attempt in range(ATTEMPTS):
         try:
@@ -141,7 +137,7 @@ async def tasks_page(owner: str, goal_id: str, limit: int, after: int | None) ->
 # -- creating ---------------------------------------------------------------------------
 
 
-async def _check_course(user: Principal, course_id: uuid.UUID | None) -> str | None:
+async def check_course(user: Principal, course_id: uuid.UUID | None) -> str | None:
     """A linked course must be one the caller can see (through its owning plugin)."""
     if course_id is None:
         return None
@@ -153,7 +149,7 @@ async def _check_course(user: Principal, course_id: uuid.UUID | None) -> str | N
     return course_id.hex
 
 
-def _ratio(done: int, total: int) -> int:
+def ratio(done: int, total: int) -> int:
     return done * 100 // total if total else 0
 
 
@@ -168,7 +164,7 @@ def task_dict(task_id: uuid.UUID, data: TaskIn, now_text: str | None) -> dict[st
     }
 
 
-async def _limit_reached(user: Principal, cap: int) -> None:
+async def limit_reached(user: Principal, cap: int) -> None:
     await check_limit(user, LIMIT, current=cap)  # raises 403 naming the limit
     raise AssertionError("check_limit let an over-limit goal through")
 
@@ -181,16 +177,16 @@ async def create_goal(user: Principal, data: GoalCreate) -> dict[str, Any]:
 
 async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, Any], str]:
     """As :func:`create_goal`, also returning the goal's JSON text (the response body)."""
-    course = await _check_course(user, data.course_id)
+    course = await check_course(user, data.course_id)
     owner = uuid.UUID(user.id).hex
     goal_id, now = uuid.uuid4(), utcnow()
     now_text = rfc3339(now)
     task_ids = [uuid.uuid4() for _ in data.tasks]
-    progress = _ratio(sum(t.done for t in data.tasks), len(data.tasks))
+    progress = ratio(sum(t.done for t in data.tasks), len(data.tasks))
     status = "completed" if progress == 100 else "active"
     cap = allowance(LIMIT, user.tier) if status == "active" else None
     if cap is not None and cap <= 0:
-        await _limit_reached(user, 0)
+        await limit_reached(user, 0)
     goal = {
         "id": str(goal_id),
         "title": data.title,
@@ -215,7 +211,7 @@ async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, 
         else:
             row = await run(st.insert_with_slot(cap), [*values, doc, now, now, owner], "one")
             if row is None:
-                await _limit_reached(user, cap)
+                await limit_reached(user, cap)
         if data.tasks:
             rows = [
                 {
@@ -239,85 +235,11 @@ async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, 
         else:
             await insert()  # one statement: its own (autocommitted) transaction
 
-    await _retrying(attempt)
+    await retrying(attempt)
     await emit("goal.created", user.id, goal)
     if status == "completed":
         await emit("goal.completed", user.id, goal)
     return goal, doc
-
-
-# -- changing ---------------------------------------------------------------------------
-
-
-class Locked(NamedTuple):
-    """What a write needs to know about the goal it has just locked."""
-
-    status: str
-    frozen: bool
-    progress_explicit: int | None
-    active_slot: int | None
-
-
-async def lock(owner: str, goal_id: str, now: datetime) -> Locked:
-    """Lock the caller's goal for this transaction (touching ``updated_at``); else 404/403."""
-    row = await run(statements().lock_goal, (now, goal_id, owner), "one")
-    if row is None:
-        raise NotFound("Goal not found")
-    state = Locked(row[0], bool(row[1]), row[2], row[3])
-    if state.frozen:
-        raise frozen_error("goal", LIMIT)
-    return state
-
-
-async def _free_slot(user: Principal) -> int | None:
-    """A slot for one more active goal (``None`` when unlimited), or the 403."""
-    cap = allowance(LIMIT, user.tier)
-    if cap is None:
-        return None
-    if cap > 0:
-        row = await run(statements().free_slot_of(cap), (uuid.UUID(user.id).hex,), "one")
-        if row is not None and row[0] is not None:
-            return int(row[0])
-    await _limit_reached(user, cap)
-    return None
-
-
-async def _task_ratio(goal_id: str) -> int:
-    done = peewee.fn.SUM(peewee.Case(None, [(GoalTask.done == True, 1)], 0))  # noqa: E712
-    total, finished = (
-        await GoalTask.select(peewee.fn.COUNT(GoalTask.id), done)
-        .where(GoalTask.goal == goal_id)
-        .tuples()
-        .aio_get()
-    )
-    return _ratio(int(finished or 0), int(total or 0))
-
-
-async def _settle(
-    user: Principal,
-    goal_id: str,
-    state: Locked,
-    *,
-    explicit: int | None,
-    status: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> bool:
-    """Write the goal's new progress (explicit value, else from tasks) and status.
-
-    Progress reaching 100 completes an active goal (unless the caller sets a status);
-    leaving ``active`` frees its slot, entering it takes one. True if it just completed.
-    """
-    values = dict(values or {})
-    progress = explicit if explicit is not None else await _task_ratio(goal_id)
-    values.update(progress=progress, progress_explicit=explicit)
-    target = status or state.status
-    if status is None and progress == 100 and state.status == "active":
-        target = "completed"
-    if target != state.status:
-        values["status"] = target
-        values["active_slot"] = await _free_slot(user) if target == "active" else None
-    await Goal.update(**values).where(Goal.id == goal_id).aio_execute()
-    return target == "completed" and state.status != "completed"
 
 
 async def refresh(goal_id: str) -> dict[str, Any]:
@@ -325,136 +247,6 @@ async def refresh(goal_id: str) -> dict[str, Any]:
     row = await run(statements().refresh_doc, (goal_id,), "one")
     goal: dict[str, Any] = json.loads(row[0])
     return goal
-
-
-async def _announce(user: Principal, goal_id: str, completed: bool) -> dict[str, Any]:
-    goal = await refresh(goal_id)
-    await emit("goal.updated", user.id, goal)
-    if completed:
-        await emit("goal.completed", user.id, goal)
-    return goal
-
-
-async def update_goal(user: Principal, goal_id: str, patch: GoalPatch) -> dict[str, Any]:
-    changes = patch.model_dump(exclude_unset=True)
-    course = await _check_course(user, patch.course_id) if "course_id" in changes else None
-    owner = uuid.UUID(user.id).hex
-
-    async def attempt() -> dict[str, Any]:
-        async with transaction():
-            state = await lock(owner, goal_id, utcnow())
-            values = {
-                k: changes[k] for k in ("title", "description", "target_date") if k in changes
-            }
-            if "course_id" in changes:
-                values["course_id"] = course
-            explicit = changes.get("progress", state.progress_explicit)
-            completed = await _settle(
-                user, goal_id, state, explicit=explicit, status=changes.get("status"), values=values
-            )
-            return await _announce(user, goal_id, completed)
-
-    return await _retrying(attempt)
-
-
-async def record_progress(user: Principal, goal_id: str, event: ProgressIn) -> dict[str, Any]:
-    """A progress event: an explicit value, or a task done; progress is recalculated."""
-    owner = uuid.UUID(user.id).hex
-    async with transaction():
-        now = utcnow()
-        state = await lock(owner, goal_id, now)
-        explicit = state.progress_explicit
-        if event.task_id is not None:
-            marked = await (
-                GoalTask.update(done=True, updated_at=now)
-                .where((GoalTask.id == event.task_id) & (GoalTask.goal == goal_id))
-                .aio_execute()
-            )
-            if not marked:
-                raise NotFound("Task not found")
-        else:
-            explicit = event.progress
-        completed = await _settle(user, goal_id, state, explicit=explicit)
-        return await _announce(user, goal_id, completed)
-
-
-async def delete_goal(user: Principal, goal_id: str) -> None:
-    """Delete a goal and its tasks (frozen goals too: freezing never traps data)."""
-    owner = uuid.UUID(user.id).hex
-    async with transaction():
-        mine = Goal.select(Goal.id).where((Goal.id == goal_id) & (Goal.owner_id == owner))
-        await GoalTask.delete().where(GoalTask.goal.in_(mine)).aio_execute()
-        deleted = (
-            await Goal.delete().where((Goal.id == goal_id) & (Goal.owner_id == owner)).aio_execute()
-        )
-        if not deleted:
-            raise NotFound("Goal not found")
-        await emit("goal.deleted", user.id, {"id": str(uuid.UUID(goal_id))})
-
-
-# -- tasks ------------------------------------------------------------------------------
-
-
-async def add_task(user: Principal, goal_id: str, data: TaskIn) -> str:
-    owner = uuid.UUID(user.id).hex
-    async with transaction():
-        now = utcnow()
-        state = await lock(owner, goal_id, now)
-        count, last = (
-            await GoalTask.select(peewee.fn.COUNT(GoalTask.id), peewee.fn.MAX(GoalTask.position))
-            .where(GoalTask.goal == goal_id)
-            .tuples()
-            .aio_get()
-        )
-        if count >= MAX_TASKS:
-            raise ValidationFailed(f"A goal holds at most {MAX_TASKS} tasks")
-        task_id = uuid.uuid4()
-        await GoalTask.insert(
-            id=task_id,
-            goal=goal_id,
-            title=data.title,
-            due_at=data.due_at,
-            done=data.done,
-            position=(last + 1) if last is not None else 0,
-            created_at=now,
-            updated_at=now,
-        ).aio_execute()
-        completed = await _settle(user, goal_id, state, explicit=state.progress_explicit)
-        await _announce(user, goal_id, completed)
-        return await get_task(owner, goal_id, task_id.hex)
-
-
-async def update_task(user: Principal, goal_id: str, task_id: str, patch: TaskPatch) -> str:
-    owner = uuid.UUID(user.id).hex
-    changes = patch.model_dump(exclude_unset=True)
-    async with transaction():
-        now = utcnow()
-        state = await lock(owner, goal_id, now)
-        changed = await (
-            GoalTask.update(**changes, updated_at=now)
-            .where((GoalTask.id == task_id) & (GoalTask.goal == goal_id))
-            .aio_execute()
-        )
-        if not changed:
-            raise NotFound("Task not found")
-        completed = await _settle(user, goal_id, state, explicit=state.progress_explicit)
-        await _announce(user, goal_id, completed)
-        return await get_task(owner, goal_id, task_id)
-
-
-async def delete_task(user: Principal, goal_id: str, task_id: str) -> None:
-    owner = uuid.UUID(user.id).hex
-    async with transaction():
-        state = await lock(owner, goal_id, utcnow())
-        deleted = await (
-            GoalTask.delete()
-            .where((GoalTask.id == task_id) & (GoalTask.goal == goal_id))
-            .aio_execute()
-        )
-        if not deleted:
-            raise NotFound("Task not found")
-        completed = await _settle(user, goal_id, state, explicit=state.progress_explicit)
-        await _announce(user, goal_id, completed)
 
 
 # -- the account and its tier -----------------------------------------------------------
