@@ -1,5 +1,8 @@
 """The core's pagination style (``maigie_core.pagination``), read without pydantic.
 
+Goal pages use the core's ``(created_at, id)`` cursor; task pages are ordered by
+position, so their cursor is the last position (same opaque base64 form).
+
 ``?limit=`` (1-100, default 20), an opaque ``?cursor=`` and the list's filters; any
 other parameter is refused, as ``PageQuery`` does. Parsed by hand because validating a
 query string through quart-schema builds a pydantic TypeAdapter per request, which
@@ -12,14 +15,12 @@ import base64
 import binascii
 import re
 from collections.abc import Mapping
-from datetime import datetime
 
 from maigie_core import ValidationFailed
 from maigie_core.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     decode_cursor,
-    encode_cursor,
     invalid_cursor,
 )
 
@@ -59,10 +60,6 @@ def parse_goal_cursor(args: Mapping[str, str]) -> list[object] | None:
     """The (created_at, id) after which the page starts, as statement parameters."""
     after = decode_cursor(_cursor(args))
     return None if after is None else [after[0], after[1].hex]
-
-
-def goal_cursor(created_at: datetime, goal_id: str) -> str:
-    return encode_cursor(created_at, goal_id)
 
 
 def task_cursor(position: int) -> str:

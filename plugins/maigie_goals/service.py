@@ -22,9 +22,10 @@ from peewee_async import connection_context
 
 from maigie_core import NotFound, Principal, ValidationFailed, emit, resolve_object, transaction
 from maigie_core.db import utcnow
+from maigie_core.pagination import encode_cursor
 from maigie_core.tiers import allowance, check_limit
 from maigie_goals.models import LIMIT, Goal, GoalTask
-from maigie_goals.pagination import goal_cursor, task_cursor
+from maigie_goals.pagination import task_cursor
 from maigie_goals.schemas import GoalCreate, TaskIn
 from maigie_goals.sql import run, statements
 
@@ -77,7 +78,7 @@ async def list_page(owner: str, limit: int, status: str | None, after: Any) -> s
     if len(rows) > limit:
         rows = rows[:limit]
         last = json.loads(rows[-1][0])
-        cursor = f'"{goal_cursor(datetime.fromisoformat(last["created_at"][:-1]), last["id"])}"'
+        cursor = f'"{encode_cursor(last["created_at"][:-1], last["id"])}"'
     return '{"items":[' + ",".join([row[0] for row in rows]) + '],"next_cursor":' + cursor + "}"
 
 
