@@ -9,8 +9,6 @@ the JSON text the database built, unparsed.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -24,7 +22,6 @@ from quart_schema import (
 
 from maigie_core import BadRequest, NotFound
 from maigie_core.auth import current_user, require_user
-from maigie_core.db import database
 from maigie_core.pagination import PageQuery
 from maigie_goals import changes, service
 from maigie_goals.models import STATUSES
@@ -58,21 +55,6 @@ _PAGE_PARAMETERS = frozenset({"limit", "cursor"})
 _LIST_PARAMETERS = _PAGE_PARAMETERS | {"status"}
 
 
-def one_connection(func: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
-    """Run the whole request, authentication included, on one pooled connection.
-
-    Without it, authenticating and then querying check a connection out of the pool
-    twice (each checkout costs a health-check round trip on PostgreSQL).
-    """
-
-    @wraps(func)
-    async def on_one_connection(*args: Any, **kwargs: Any) -> R:
-        async with database.aio_connection():
-            return await func(*args, **kwargs)
-
-    return on_one_connection
-
-
 def _json(text: str, status: int = 200) -> Response:
     return Response(text, status=status, content_type="application/json")
 
@@ -92,7 +74,6 @@ def _owner() -> str:
 
 
 @goals_blueprint.get("")
-@one_connection
 @require_user
 @document_querystring(ListQuery)
 @document_response(GoalPage)
@@ -107,7 +88,6 @@ async def list_goals() -> Response:
 
 
 @goals_blueprint.post("")
-@one_connection
 @require_user
 @document_request(GoalCreate)
 @document_response(GoalOut, 201)
@@ -119,7 +99,6 @@ async def create_goal() -> Response:
 
 
 @goals_blueprint.get("/<goal_id>")
-@one_connection
 @require_user
 @document_response(GoalOut)
 async def get_goal(goal_id: str) -> Response:
@@ -130,7 +109,6 @@ async def get_goal(goal_id: str) -> Response:
 
 
 @goals_blueprint.patch("/<goal_id>")
-@one_connection
 @require_user
 @document_request(GoalPatch)
 @document_response(GoalOut)
@@ -142,7 +120,6 @@ async def patch_goal(goal_id: str) -> dict[str, Any]:
 
 
 @goals_blueprint.delete("/<goal_id>")
-@one_connection
 @require_user
 async def delete_goal(goal_id: str) -> tuple[str, int]:
     await changes.delete_goal(current_user(), service.uid(goal_id))
@@ -150,7 +127,6 @@ async def delete_goal(goal_id: str) -> tuple[str, int]:
 
 
 @goals_blueprint.post("/<goal_id>/progress")
-@one_connection
 @require_user
 @document_request(ProgressIn)
 @document_response(GoalOut)
@@ -162,7 +138,6 @@ async def record_progress(goal_id: str) -> dict[str, Any]:
 
 
 @goals_blueprint.get("/<goal_id>/tasks")
-@one_connection
 @require_user
 @document_querystring(PageQuery)
 @document_response(TaskPage)
@@ -175,7 +150,6 @@ async def list_tasks(goal_id: str) -> Response:
 
 
 @goals_blueprint.post("/<goal_id>/tasks")
-@one_connection
 @require_user
 @document_request(TaskIn)
 @document_response(TaskOut, 201)
@@ -186,7 +160,6 @@ async def add_task(goal_id: str) -> Response:
 
 
 @goals_blueprint.get("/<goal_id>/tasks/<task_id>")
-@one_connection
 @require_user
 @document_response(TaskOut)
 async def get_task(goal_id: str, task_id: str) -> Response:
@@ -195,7 +168,6 @@ async def get_task(goal_id: str, task_id: str) -> Response:
 
 
 @goals_blueprint.patch("/<goal_id>/tasks/<task_id>")
-@one_connection
 @require_user
 @document_request(TaskPatch)
 @document_response(TaskOut)
@@ -206,7 +178,6 @@ async def patch_task(goal_id: str, task_id: str) -> Response:
 
 
 @goals_blueprint.delete("/<goal_id>/tasks/<task_id>")
-@one_connection
 @require_user
 async def delete_task(goal_id: str, task_id: str) -> tuple[str, int]:
     key, task = service.uid(goal_id), service.uid(task_id, "Task")
