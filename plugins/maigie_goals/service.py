@@ -205,8 +205,23 @@ async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, 
     values = [goal_id.hex, owner, data.title, data.description, data.target_date, status]
     values += [progress, None, course, False]
 
+    one_statement = bool(data.tasks) and statements().dialect.postgres
+
     async def insert() -> None:
         st = statements()
+        if one_statement:  # the goal and its tasks in one statement
+            tasks = [
+                [task.hex for task in task_ids],
+                [task.title for task in data.tasks],
+                [task.due_at for task in data.tasks],
+                [task.done for task in data.tasks],
+            ]
+            goal_values = (
+                [*values, None, doc, now, now] if cap is None else [*values, doc, now, now, owner]
+            )
+            if not await run(st.insert_with_tasks(cap), [*goal_values, now, now, *tasks], "all"):
+                await limit_reached(user, cap or 0)
+            return
         if cap is None:
             await run(st.insert_unlimited, [*values, None, doc, now, now])
         else:
@@ -230,8 +245,8 @@ async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, 
             await GoalTask.insert_many(rows).aio_execute()
 
     async def attempt() -> None:
-        if data.tasks or _in_transaction():
-            async with transaction():
+        if (data.tasks and not one_statement) or _in_transaction():
+            async with transaction():  # a savepoint inside another transaction
                 await insert()
         else:
             await insert()  # one statement: its own (autocommitted) transaction

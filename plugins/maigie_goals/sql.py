@@ -123,6 +123,7 @@ class Statements:
     dialect: Dialect
     list_goals: dict[tuple[bool, bool], str] = field(default_factory=dict)
     insert_limited: dict[int, str] = field(default_factory=dict)
+    insert_tasks_too: dict[int | None, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         d, p = self.dialect, self.dialect.param
@@ -201,6 +202,30 @@ class Statements:
                 "RETURNING active_slot"
             )
             self.insert_limited[cap] = sql
+        return sql
+
+    def insert_with_tasks(self, cap: int | None) -> str:
+        """PostgreSQL: a goal (``cap`` as above, ``None``: unlimited) and its tasks at once.
+
+        One statement (a data-modifying CTE), so no BEGIN/COMMIT round trips: the tasks
+        come as arrays (ids, titles, due dates, done flags; positions from their order)
+        and are inserted only if the goal was, returning a row each — none when every
+        slot is held.
+        """
+        sql = self.insert_tasks_too.get(cap)
+        if sql is None:
+            if cap is None:
+                goal = self.insert_unlimited + " RETURNING id"
+            else:
+                goal = self.insert_with_slot(cap).replace("RETURNING active_slot", "RETURNING id")
+            sql = (
+                f"WITH g AS ({goal}) INSERT INTO {TASK_TABLE} "
+                "(id, goal_id, title, due_at, done, position, created_at, updated_at) "
+                "SELECT t.id, g.id, t.title, t.due_at, t.done, t.n - 1, %s::timestamp, "
+                "%s::timestamp FROM g, unnest(%s::uuid[], %s::text[], %s::timestamp[], "
+                "%s::boolean[]) WITH ORDINALITY AS t(id, title, due_at, done, n) RETURNING 1"
+            )
+            self.insert_tasks_too[cap] = sql
         return sql
 
     def free_slot_of(self, cap: int) -> str:

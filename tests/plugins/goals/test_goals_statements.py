@@ -8,7 +8,10 @@ engine (never a peewee query per request) and no transaction wraps either.
 from __future__ import annotations
 
 from goals_support import GOALS, counting_statements, create, premium, set_tier
+from maigie_goals.models import GoalTask
 from maigie_goals.sql import statements
+
+from maigie_core.runtime import runtime
 
 
 async def _twenty_goals_with_tasks(api) -> dict[str, str]:
@@ -69,3 +72,44 @@ async def test_getting_one_goal_is_one_statement_after_auth(app, api) -> None:
     with counting_statements(app) as seen:
         response = await api.client.get(f"{GOALS}/{goal['id']}", headers=headers)
     assert response.status_code == 200 and len(seen) == 2, seen
+
+
+TASKS = [
+    {"title": "Read chapter 1", "due_at": "2026-12-01T09:00:00+02:00"},
+    {"title": "Exercises", "done": True},
+    {"title": "Mock exam", "due_at": "2026-12-20T10:30:00Z"},
+]
+
+
+async def test_a_goal_with_tasks_is_one_statement_on_postgresql(app, api) -> None:
+    """The goal and its tasks go in one statement (no BEGIN/COMMIT); SQLite uses a
+    transaction. Either way the rows are the tasks as sent, in order."""
+    headers = await api.user()  # free: the limit is checked in the same statement
+    with counting_statements(app) as seen:
+        response = await api.client.post(
+            GOALS, headers=headers, json={"title": "G", "tasks": TASKS}
+        )
+    assert response.status_code == 201, await response.get_data(as_text=True)
+    created = await response.get_json()
+    if runtime(app).settings.database_url.startswith("postgres"):
+        assert len(seen) == 2, seen
+    # A write rebuilds the document from the rows: it must match what the create sent.
+    patched = await api.client.patch(
+        f"{GOALS}/{created['id']}", headers=headers, json={"title": "H"}
+    )
+    rebuilt = await patched.get_json()
+    assert rebuilt["tasks"] == created["tasks"]
+    assert [t["title"] for t in rebuilt["tasks"]] == ["Read chapter 1", "Exercises", "Mock exam"]
+    assert rebuilt["tasks"][0]["due_at"] == "2026-12-01T07:00:00.000000Z"
+    assert [t["done"] for t in rebuilt["tasks"]] == [False, True, False]
+    assert rebuilt["progress"] == 33
+
+
+async def test_a_refused_goal_leaves_no_tasks_behind(app, api) -> None:
+    headers = await api.user()
+    await create(api, headers)
+    await create(api, headers)
+    response = await api.client.post(GOALS, headers=headers, json={"title": "3rd", "tasks": TASKS})
+    assert response.status_code == 403
+    async with app.app_context():
+        assert await GoalTask.select().aio_count() == 0
