@@ -201,12 +201,8 @@ def _pool_metrics(rt: Runtime) -> Iterable[Metric]:
     pool = getattr(getattr(rt.db, "pool_backend", None), "pool", None)
     if pool is None:
         return []
-    if hasattr(pool, "get_stats"):  # psycopg_pool
-        stats = pool.get_stats()
-        size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
-        in_use, waiting = size - idle, stats.get("requests_waiting", 0)
-    else:  # the SQLite pool (maigie_core.db)
-        in_use, idle, waiting = pool.in_use, len(pool.idle), 0
+    # maigie_core.db's pools: SQLite's, and PostgreSQL's PgPool (which queues waiters)
+    in_use, idle, waiting = pool.in_use, len(pool.idle), len(getattr(pool, "waiters", ()))
     family = GaugeMetricFamily(
         "maigie_db_pool_connections",
         "This process's database connections, by state.",
