@@ -158,7 +158,7 @@ class _SqlitePool:
 
 
 class SqlitePoolBackend(PoolBackend):  # type: ignore[misc]
-    required_modules = ["aiosqlite"]
+    required_modules: list[str] = []  # the sqlite3 module (sqlite_connection.py)
 
     async def create(self) -> None:
         self.pool = _SqlitePool(self.database, int(self.connect_params.get("max_size", 8)))

@@ -33,9 +33,13 @@ import psycopg
 from psycopg import abc, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
-from psycopg_pool import PoolTimeout
 
-__all__ = ["PgConnection", "PgPool", "execute_prepared"]
+__all__ = ["PgConnection", "PgPool", "PoolTimeout", "execute_prepared"]
+
+
+class PoolTimeout(psycopg.OperationalError):
+    """No connection could be had in time (or the pool is closed): a 503, like any
+    operational database error."""
 
 _OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 _PLACEHOLDER = re.compile(r"%[s%]")

@@ -10,10 +10,9 @@ from datetime import date, datetime
 import peewee
 import psycopg
 import pytest
-from psycopg_pool import PoolTimeout
 
 from maigie_core.db import PostgresDatabase, open_database, postgres
-from maigie_core.db.postgres import PgPool
+from maigie_core.db.postgres import PgPool, PoolTimeout
 
 
 @pytest.fixture
