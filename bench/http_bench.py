@@ -428,11 +428,13 @@ def run_wrk(
     if lua:
         os.unlink(lua.name)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     return {
         "rps": rps,
+        "requests": total,
         "p50_ms": _ms(pct["50"]),
         "p99_ms": _ms(pct["99"]),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
@@ -473,7 +475,10 @@ def measure(
             url = base + scenario.path
             run_wrk(url, request, args, args.warmup, scenario.connections)
             if profile_to is None:
+                cpu = cpu_seconds(proc.pid)
                 result = run_wrk(url, request, args, args.duration, scenario.connections)
+                cpu = cpu_seconds(proc.pid) - cpu
+                result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
             else:
                 result = _profiled(proc.pid, url, request, args, scenario, profile_to)
         finally:
@@ -482,6 +487,26 @@ def measure(
     result.update(name=scenario.name, path=scenario.path, note=scenario.note, run=run.label)
     result["workers"] = 1 if scenario.server == "bare" else run.workers
     return result
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its children (the workers), from /proc.
+
+    Server CPU per request is steadier than requests/s on a shared machine: it does not
+    count time the server spent waiting for a core.
+    """
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: ppid
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICK
 
 
 def _profiled(
@@ -643,7 +668,8 @@ def main() -> None:
             print(
                 f"{scenario.name:>24}  c{result['connections']:<3} {result['rps']:9.0f} req/s"
                 f"  p50 {result['p50_ms']:6.2f} ms"
-                f"  p99 {result['p99_ms']:6.2f} ms  non-2xx {result['non_2xx']}",
+                f"  p99 {result['p99_ms']:6.2f} ms  cpu {result.get('cpu_us', 0):5.0f} µs/req"
+                f"  non-2xx {result['non_2xx']}",
                 flush=True,
             )
     if args.profile:
@@ -693,15 +719,16 @@ def write_results(
         lines += [
             f"### {label}",
             "",
-            "| scenario | route | workers | conns | req/s | vs bare | p50 ms | p99 ms | non-2xx |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| scenario | route | workers | conns | req/s | vs bare | p50 ms | p99 ms "
+            "| server CPU µs/req | non-2xx |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in rows:
             ratio = f"{r['rps'] / bare:.0%}" if bare and r["connections"] > 1 else "-"
             lines.append(
                 f"| {r['name']} | `{r['path']}` | {r['workers']} | {r['connections']} "
                 f"| {r['rps']:.0f} | {ratio} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
-                f"| {r['non_2xx']} |"
+                f"| {r.get('cpu_us', 0):.0f} | {r['non_2xx']} |"
             )
         lines.append("")
     text = "\n".join(lines)
