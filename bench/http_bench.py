@@ -724,7 +724,8 @@ def write_results(
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         for r in rows:
-            ratio = f"{r['rps'] / bare:.0%}" if bare and r["connections"] > 1 else "-"
+            same_load = r["connections"] == args.connections
+            ratio = f"{r['rps'] / bare:.0%}" if bare and same_load else "-"
             lines.append(
                 f"| {r['name']} | `{r['path']}` | {r['workers']} | {r['connections']} "
                 f"| {r['rps']:.0f} | {ratio} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
