@@ -41,6 +41,7 @@ class PoolTimeout(psycopg.OperationalError):
     """No connection could be had in time (or the pool is closed): a 503, like any
     operational database error."""
 
+
 _OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 _PLACEHOLDER = re.compile(r"%[s%]")
 # sql text -> (statement name, the text with $n placeholders, number of parameters)
