@@ -24,7 +24,14 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
-from maigie_core.auth.models import AuditEntry, MailRecord, OAuthState, RefreshToken, UsedToken
+from maigie_core.auth.models import (
+    AuditEntry,
+    AuthSession,
+    MailRecord,
+    OAuthState,
+    RefreshToken,
+    UsedToken,
+)
 from maigie_core.db import utcnow
 from maigie_core.notifications.models import Notification
 from maigie_core.runtime import runtime
@@ -58,6 +65,9 @@ async def enforce(settings: Settings, now: datetime | None = None) -> dict[str, 
         ("used_tokens", UsedToken, UsedToken.expires_at, now),
         ("oauth_states", OAuthState, OAuthState.expires_at, now),
         ("refresh_tokens", RefreshToken, RefreshToken.expires_at, now),
+        # a session (refresh family) unused for a refresh-token lifetime has no live
+        # refresh token left, revoked or not: its row has no use
+        ("sessions", AuthSession, AuthSession.last_used_at, s.REFRESH_TOKEN_EXPIRE_DAYS),
     ]
     for kind, model, column, keep in rules:
         cutoff = keep if isinstance(keep, datetime) else _before(now, keep)

@@ -10,7 +10,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from maigie_core.auth.models import AuditEntry, MailRecord, OAuthState, RefreshToken, UsedToken
+from maigie_core.auth.models import (
+    AuditEntry,
+    AuthSession,
+    MailRecord,
+    OAuthState,
+    RefreshToken,
+    UsedToken,
+)
 from maigie_core.notifications.models import Notification
 from maigie_core.realtime.log import MemoryLog
 from maigie_core.retention import SCHEDULE, enforce, trim_replay_log
@@ -91,6 +98,13 @@ async def test_each_kind_loses_exactly_what_is_past_its_retention(make_app) -> N
         ids = {"session_id": uuid.uuid4(), "user_id": uuid.uuid4()}
         refresh_old = await RefreshToken.aio_create(**ids, expires_at=NOW - SECOND)
         refresh_live = await RefreshToken.aio_create(**ids, expires_at=NOW + DAY)
+        week = runtime().settings.REFRESH_TOKEN_EXPIRE_DAYS * DAY
+        session_old = await AuthSession.aio_create(
+            user_id=uuid.uuid4(), last_used_at=NOW - week - SECOND, revoked_at=NOW - week
+        )
+        session_live = await AuthSession.aio_create(
+            user_id=uuid.uuid4(), last_used_at=NOW - week + SECOND
+        )
 
         removed = await enforce(runtime().settings, now=NOW)
 
@@ -102,6 +116,7 @@ async def test_each_kind_loses_exactly_what_is_past_its_retention(make_app) -> N
             "used_tokens": 1,
             "oauth_states": 1,
             "refresh_tokens": 1,
+            "sessions": 1,
         }
         assert await _ids(AuditEntry) == {kept_audit} and old_audit != kept_audit
         assert await _ids(FailedTask) == {kept_failed} and old_failed != kept_failed
@@ -110,6 +125,7 @@ async def test_each_kind_loses_exactly_what_is_past_its_retention(make_app) -> N
         assert await _ids(UsedToken) == {str(used_live.id)} and used_old.id
         assert await _ids(OAuthState) == {str(state_live.id)} and state_old.id
         assert await _ids(RefreshToken) == {str(refresh_live.id)} and refresh_old.id
+        assert await _ids(AuthSession) == {str(session_live.id)} and session_old.id
         assert await enforce(runtime().settings, now=NOW) == dict.fromkeys(removed, 0)
 
 
@@ -127,7 +143,7 @@ async def test_zero_keeps_forever(make_app) -> None:
         await _notification(ancient, ancient)
         await _mail(ancient)
         removed = await enforce(runtime().settings, now=NOW)
-        assert set(removed) == {"used_tokens", "oauth_states", "refresh_tokens"}
+        assert set(removed) == {"used_tokens", "oauth_states", "refresh_tokens", "sessions"}
         for model in (AuditEntry, FailedTask, Notification, MailRecord):
             assert len(await _ids(model)) == 1
 
