@@ -2,7 +2,9 @@
 
 The hub pushes frames into :attr:`Connection.outbox` without awaiting (fan-out never
 waits for a slow client); the socket's writer drains it. A client that stops reading
-until ``REALTIME_SEND_QUEUE`` frames pile up is closed (1013) — it resumes later.
+until ``REALTIME_SEND_QUEUE`` frames pile up is closed (1013) — it resumes later. A
+replay may queue more than that (the log bounds it); live frames behind it get the whole
+``REALTIME_SEND_QUEUE`` of their own on top of what is left of the replay.
 Event ids only go up on one socket: a frame whose id is not above the last one sent
 (a replay overlapping live delivery) is dropped.
 """
@@ -43,8 +45,10 @@ class Connection:
         "last_event_id",
         "last_seen",
         "outbox",
+        "pushed",
         "queue_limit",
         "recent",
+        "replay_end",
         "session_id",
         "token_version",
         "user",
@@ -64,6 +68,8 @@ class Connection:
         self.outbox: deque[str | Close] = deque()
         self.wake = asyncio.Event()
         self.queue_limit = queue_limit
+        self.pushed = 0  # frames ever queued; pushed - len(outbox) have been sent
+        self.replay_end = 0  # the value of ``pushed`` after the last replayed frame
         self.closing: Close | None = None
         self.last_event_id = 0
         self.holding: list[Entry] | None = None  # live events held while a resume replays
@@ -80,10 +86,18 @@ class Connection:
         A replay may exceed the queue (it is bounded by the log) but closes nothing."""
         if self.closing is not None:
             return
-        if len(self.outbox) >= self.queue_limit and not replay:
-            self.close(CLOSE_TRY_AGAIN, "SLOW_CONSUMER", "The client does not read its messages")
-            return
+        if not replay:
+            # first in, first out: what is left of a replay is at the head of the outbox
+            sent = self.pushed - len(self.outbox)
+            if len(self.outbox) - max(self.replay_end - sent, 0) >= self.queue_limit:
+                self.close(
+                    CLOSE_TRY_AGAIN, "SLOW_CONSUMER", "The client does not read its messages"
+                )
+                return
         self.outbox.append(frame)
+        self.pushed += 1
+        if replay:
+            self.replay_end = self.pushed
         self.wake.set()
 
     def push_event(self, event_id: int, frame: str) -> None:

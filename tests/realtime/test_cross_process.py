@@ -236,12 +236,17 @@ async def test_redis_restart_under_load_loses_nothing_for_a_resuming_client(
     acknowledged: list[int] = []
     stop = asyncio.Event()
 
-    async def load() -> None:  # emit through A as fast as it answers
+    async def load() -> None:  # emit through A, ≈ 500 events/s at most
+        # Not flat out: on 2 shared cores a saturating loader starves process B, which
+        # then lags seconds behind on pub/sub; what it has not read when a Redis without
+        # persistence dies is lost with that Redis (see the README's realtime
+        # guarantees) — not what this test is about.
         n = 0
         while not stop.is_set():
             await a.emit(user_id=user_id, start=n, count=5)
             acknowledged.extend(range(n, n + 5))
             n += 5
+            await asyncio.sleep(0.01)
 
     received: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
