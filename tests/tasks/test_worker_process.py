@@ -60,7 +60,12 @@ async def test_listed_exception_is_retried_with_backoff_then_failed_and_cli_retr
         times = [float(t) for t in await plugin.notes("attempt:f1")]
         gaps = [b - a for a, b in itertools.pairwise(times)]
         assert len(times) == 3 and gaps[0] >= 0.9 and gaps[1] >= 1.9  # 1 s, then 2 s
-        assert h.queue.status(handle.id) == "failed"
+        # the failure record (our store) and Huey's result are written one after the other
+
+        async def failed_status() -> bool:
+            return h.queue.status(handle.id) == "failed"
+
+        await eventually(failed_status, within=10, what="Huey's failed result")
 
         listed = await asyncio.to_thread(h.cli, "tasks", "failed")
         assert str(record.id) in listed.stdout and "tasktest.flaky" in listed.stdout
