@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio.client import PubSub
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from maigie_core.events import Event, EventBus, numbered
 from maigie_core.realtime.backplane import frame_tail
@@ -136,27 +136,73 @@ class RedisBackplane:
         self.subscribed = asyncio.Event()
         self._catch_up_needed = False
         self._tasks: list[asyncio.Task[Any]] = []
+        # events waiting to be recorded together (one pipelined round trip per loop pass)
+        self._batch: list[tuple[Event, asyncio.Future[int]]] = []
+        self._sending: set[asyncio.Task[None]] = set()
         self._last_report = 0.0
         self._reported: tuple[int, int] = (-1, -1)
         hub.log.floor = _NOT_YET
 
     # -- publishing ------------------------------------------------------------------
 
-    async def _publish(self, event: Event) -> int:
+    def _record_call(self, event: Event) -> tuple[list[str], list[Any]]:
         s = self.settings
-        channel_json = json.dumps(event.channel)
-        sid = await self._record(
-            keys=[self.k_seq, self.k_since, self.k_log, self.k_channel + event.channel, self.k_pub],
-            args=[
-                frame_tail(event),
-                event.channel,
-                channel_json,
-                s.REALTIME_LOG_SIZE,
-                s.REALTIME_LOG_GLOBAL,
-                s.REALTIME_LOG_TTL,
-            ],
-        )
-        return int(sid)
+        keys = [self.k_seq, self.k_since, self.k_log, self.k_channel + event.channel, self.k_pub]
+        args = [
+            frame_tail(event),
+            event.channel,
+            json.dumps(event.channel),
+            s.REALTIME_LOG_SIZE,
+            s.REALTIME_LOG_GLOBAL,
+            s.REALTIME_LOG_TTL,
+        ]
+        return keys, args
+
+    async def _publish(self, event: Event) -> int:
+        """Record ``event`` (its id from Redis). Events recorded in the same pass of the
+        event loop (concurrent requests) share one pipelined round trip, in order."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[int] = loop.create_future()
+        self._batch.append((event, waiter))
+        if len(self._batch) == 1:
+            loop.call_soon(self._send_batch)
+        return await waiter
+
+    def _send_batch(self) -> None:
+        batch, self._batch = self._batch, []
+        task = asyncio.get_running_loop().create_task(self._record_batch(batch))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _record_batch(self, batch: list[tuple[Event, asyncio.Future[int]]]) -> None:
+        calls = [self._record_call(event) for event, _ in batch]
+        try:
+            if len(calls) == 1:
+                keys, args = calls[0]
+                ids = [await self._record(keys=keys, args=args)]
+            else:
+                ids = await self._record_pipelined(calls)
+        except Exception as exc:  # every waiter sees it (Redis down: the outbox takes them)
+            for _, waiter in batch:
+                if not waiter.done():
+                    waiter.set_exception(exc)
+            return
+        for (_, waiter), sid in zip(batch, ids, strict=True):
+            if not waiter.done():
+                waiter.set_result(int(sid))
+
+    async def _record_pipelined(self, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(self._record.sha, len(keys), *keys, *args)
+            results: list[Any] = await pipe.execute(raise_on_error=False)
+        if any(isinstance(r, NoScriptError) for r in results):
+            # Redis lost its scripts (a restart): ``Script`` loads it again; same order
+            return [await self._record(keys=keys, args=args) for keys, args in calls]
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return results
 
     async def record(self, event: Event) -> Event | None:
         if not self.outbox:

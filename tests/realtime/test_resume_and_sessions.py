@@ -225,3 +225,28 @@ async def test_openapi_publishes_the_protocol_messages(server: Server) -> None:
     ):
         assert name in schemas, name
     assert schemas["RealtimeEvent"]["properties"]["type"]["const"] == "event"
+
+
+async def test_concurrent_emits_are_numbered_once_delivered_once_and_replayed_in_order(
+    server: Server,
+) -> None:
+    """Concurrent requests' events (recorded together in one Redis round trip on the
+    Redis backplane) each get one id, reach the socket once, in id order, and replay
+    in that same order."""
+    import asyncio
+
+    token, user_id = await server.user()
+    ws, _ = await connected(server.ws_url(token))
+    await asyncio.gather(*(server.emit(user_id=user_id, start=n) for n in range(40)))
+    live = await events(ws, 40)
+    ids = [e["id"] for e in live]
+    assert ids == sorted(ids) and len(set(ids)) == 40
+    assert sorted(e["data"]["n"] for e in live) == list(range(40))
+    await ws.close()
+
+    ws, _ = await connected(server.ws_url(token))
+    await _resume(ws, ids[0])
+    replayed = await events(ws, 39)
+    assert [e["id"] for e in replayed] == ids[1:]
+    assert [e["data"] for e in replayed] == [e["data"] for e in live[1:]]
+    await ws.close()
