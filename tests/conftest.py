@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from auth_support import CHEAP_HASH, Api
+from db_support import truncate_all
 from quart import Quart
 
 from maigie_core import create_app, load_settings
@@ -92,16 +93,6 @@ def _fresh_postgres_schema() -> None:
         _unreachable("PostgreSQL", exc)
 
 
-def _truncate_all(url: str) -> None:
-    db = open_database(url)
-    with db.allow_sync():
-        tables = [t for t in db.get_tables() if t != "maigie_migrations"]
-        if tables:
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-    db.close()
-
-
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     """Settings for a test: its own data dir, the run's database, strict plugins."""
@@ -141,7 +132,7 @@ def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., Q
 
     yield build
     if used_pg:
-        _truncate_all(PG_URL)
+        truncate_all(PG_URL)
 
 
 @pytest.fixture

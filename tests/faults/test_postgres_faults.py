@@ -9,6 +9,7 @@ import asyncio
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import pytest
 from fault_support import (
     FAIL_FAST,
     TcpProxy,
@@ -31,100 +32,98 @@ def _with_port(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) > 1 else host))
 
 
+@pytest.fixture
+async def proxied(serve_app, pg_url):
+    """A served app whose PostgreSQL is reached through a proxy the test can cut."""
+    proxy = TcpProxy(urlsplit(pg_url).port or 5432)
+    await proxy.start()
+    try:
+        yield (
+            proxy,
+            await serve_app(DATABASE_URL=_with_port(pg_url, proxy.port), DATABASE_POOL_MAX=4),
+        )
+    finally:
+        await proxy.close()
+
+
 async def _ok(http, path: str, headers=None) -> bool:
     return (await http.get(path, headers=headers)).status_code == 200
 
 
-async def test_postgres_cut_requests_fail_fast_with_503_then_the_app_recovers(
-    serve_app, pg_url
-) -> None:
-    proxy = TcpProxy(urlsplit(pg_url).port or 5432)
-    await proxy.start()
-    try:
-        server = await serve_app(DATABASE_URL=_with_port(pg_url, proxy.port), DATABASE_POOL_MAX=4)
-        http = server.http
-        tokens = await register(http, "ada@example.com", PASSWORD)
-        auth = bearer(tokens["access_token"])
-        assert (await http.get("/api/v1/auth/me", headers=auth)).status_code == 200
-        assert (await http.get("/ready")).status_code == 200
+async def test_postgres_cut_requests_fail_fast_with_503_then_the_app_recovers(proxied) -> None:
+    proxy, server = proxied
+    http = server.http
+    tokens = await register(http, "ada@example.com", PASSWORD)
+    auth = bearer(tokens["access_token"])
+    assert (await http.get("/api/v1/auth/me", headers=auth)).status_code == 200
+    assert (await http.get("/ready")).status_code == 200
 
-        await proxy.cut()  # every pooled connection is gone, new ones are refused
+    await proxy.cut()  # every pooled connection is gone, new ones are refused
 
-        for _ in range(3):  # not just the first request: every one while it is down
-            me = await fails_fast(http.get("/api/v1/auth/me", headers=auth))
-            assert_unavailable(me)
-        login = await fails_fast(
-            http.post("/api/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
-        )
-        assert_unavailable(login)
-        patch = await fails_fast(http.patch("/api/v1/auth/me", headers=auth, json={"name": "X"}))
-        assert_unavailable(patch)
-        listed = await fails_fast(http.get("/api/v1/notifications", headers=auth))
-        assert_unavailable(listed)
-        health = await fails_fast(http.get("/health"))
-        assert health.json()["checks"]["database"]["status"] == "down"
-        ready = await fails_fast(http.get("/ready"))
-        assert ready.json() == {"ready": False}
+    for _ in range(3):  # not just the first request: every one while it is down
+        me = await fails_fast(http.get("/api/v1/auth/me", headers=auth))
+        assert_unavailable(me)
+    login = await fails_fast(
+        http.post("/api/v1/auth/login", json={"email": "ada@example.com", "password": PASSWORD})
+    )
+    assert_unavailable(login)
+    patch = await fails_fast(http.patch("/api/v1/auth/me", headers=auth, json={"name": "X"}))
+    assert_unavailable(patch)
+    listed = await fails_fast(http.get("/api/v1/notifications", headers=auth))
+    assert_unavailable(listed)
+    health = await fails_fast(http.get("/health"))
+    assert health.json()["checks"]["database"]["status"] == "down"
+    ready = await fails_fast(http.get("/ready"))
+    assert ready.json() == {"ready": False}
 
-        # many at once (more than the pool holds): all answered, all 503, none hangs
-        burst, took = await timed(
-            asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(20)))
-        )
-        assert took < FAIL_FAST and {r.status_code for r in burst} == {503}
+    # many at once (more than the pool holds): all answered, all 503, none hangs
+    burst, took = await timed(
+        asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(20)))
+    )
+    assert took < FAIL_FAST and {r.status_code for r in burst} == {503}
 
-        await proxy.restore()
-        _, recovered_in = await eventually(
-            lambda: _ok(http, "/api/v1/auth/me", auth), within=10, what="recovery"
-        )
-        assert recovered_in < 5, f"took {recovered_in:.1f} s to recover"
-        assert (await http.get("/health")).status_code == 200
-        assert (await http.get("/ready")).json() == {"ready": True}
-        # the same server reads and writes again; nothing written before was lost
-        patched = await http.patch("/api/v1/auth/me", headers=auth, json={"name": "Ada"})
-        assert patched.status_code == 200, patched.text
-        me = (await http.get("/api/v1/auth/me", headers=auth)).json()
-        assert me["email"] == "ada@example.com" and me["name"] == "Ada"
-        burst = await asyncio.gather(
-            *(http.get("/api/v1/auth/me", headers=auth) for _ in range(20))
-        )
-        assert {r.status_code for r in burst} == {200}
-    finally:
-        await proxy.close()
+    await proxy.restore()
+    _, recovered_in = await eventually(
+        lambda: _ok(http, "/api/v1/auth/me", auth), within=10, what="recovery"
+    )
+    assert recovered_in < 5, f"took {recovered_in:.1f} s to recover"
+    assert (await http.get("/health")).status_code == 200
+    assert (await http.get("/ready")).json() == {"ready": True}
+    # the same server reads and writes again; nothing written before was lost
+    patched = await http.patch("/api/v1/auth/me", headers=auth, json={"name": "Ada"})
+    assert patched.status_code == 200, patched.text
+    me = (await http.get("/api/v1/auth/me", headers=auth)).json()
+    assert me["email"] == "ada@example.com" and me["name"] == "Ada"
+    burst = await asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(20)))
+    assert {r.status_code for r in burst} == {200}
 
 
-async def test_a_cut_in_the_middle_of_a_load_gives_503s_never_500s_or_hangs(
-    serve_app, pg_url
-) -> None:
-    proxy = TcpProxy(urlsplit(pg_url).port or 5432)
-    await proxy.start()
-    try:
-        server = await serve_app(DATABASE_URL=_with_port(pg_url, proxy.port), DATABASE_POOL_MAX=4)
-        http = server.http
-        auth = bearer((await register(http, "bob@example.com", PASSWORD))["access_token"])
-        statuses: list[int] = []
-        slowest = 0.0
-        stop = asyncio.Event()
+async def test_a_cut_in_the_middle_of_a_load_gives_503s_never_500s_or_hangs(proxied) -> None:
+    proxy, server = proxied
+    http = server.http
+    auth = bearer((await register(http, "bob@example.com", PASSWORD))["access_token"])
+    statuses: list[int] = []
+    slowest = 0.0
+    stop = asyncio.Event()
 
-        async def client() -> None:
-            nonlocal slowest
-            while not stop.is_set():
-                response, took = await timed(http.get("/api/v1/auth/me", headers=auth))
-                statuses.append(response.status_code)
-                slowest = max(slowest, took)
+    async def client() -> None:
+        nonlocal slowest
+        while not stop.is_set():
+            response, took = await timed(http.get("/api/v1/auth/me", headers=auth))
+            statuses.append(response.status_code)
+            slowest = max(slowest, took)
 
-        clients = [asyncio.create_task(client()) for _ in range(8)]
-        await asyncio.sleep(0.5)
-        await proxy.cut()  # queries in flight lose their connection
-        await asyncio.sleep(3)  # longer than a request may take: the waits must not add up
-        await proxy.restore()
-        await asyncio.sleep(2.5)
-        stop.set()
-        await asyncio.gather(*clients)
-        assert set(statuses) <= {200, 503} and 503 in statuses
-        assert slowest < FAIL_FAST, f"slowest request {slowest:.2f} s"
-        assert statuses[-8:] == [200] * 8  # recovered while the load went on
-    finally:
-        await proxy.close()
+    clients = [asyncio.create_task(client()) for _ in range(8)]
+    await asyncio.sleep(0.5)
+    await proxy.cut()  # queries in flight lose their connection
+    await asyncio.sleep(3)  # longer than a request may take: the waits must not add up
+    await proxy.restore()
+    await asyncio.sleep(2.5)
+    stop.set()
+    await asyncio.gather(*clients)
+    assert set(statuses) <= {200, 503} and 503 in statuses
+    assert slowest < FAIL_FAST, f"slowest request {slowest:.2f} s"
+    assert statuses[-8:] == [200] * 8  # recovered while the load went on
 
 
 async def _terminate(pg_url: str) -> int:

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 import schemathesis
 from auth_support import CHEAP_HASH, PASSWORD
+from db_support import truncate_all
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -36,7 +37,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from maigie_core import create_app, load_settings
 from maigie_core.auth.models import User
-from maigie_core.db import open_database
 from maigie_core.db.migrations import apply_migrations
 from maigie_core.runtime import runtime
 
@@ -45,16 +45,6 @@ MAX_EXAMPLES = int(os.environ.get("MAIGIE_FUZZ_EXAMPLES", "15"))
 
 # Not part of the API contract being fuzzed: the document itself and its HTML viewers.
 EXCLUDED_PATHS = ["/openapi.json", "/docs", "/redoc"]
-
-
-def _truncate_all(url: str) -> None:
-    db = open_database(url)
-    with db.allow_sync():
-        tables = [t for t in db.get_tables() if t != "maigie_migrations"]
-        if tables:
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-    db.close()
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +68,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quart]:
     yield app
     asgi.shutdown_lifespans()
     if PG_URL:
-        _truncate_all(PG_URL)
+        truncate_all(PG_URL)
 
 
 Caller = tuple[str, dict[str, str]]  # bearer token, known ids by path parameter name

@@ -118,15 +118,9 @@ async def spawn(redis_url: str, tmp_path: Path) -> AsyncIterator[Callable[[], An
         await proc.stop()
     await drop_keys(redis_url, prefix)
     if PG_URL:
-        from maigie_core.db import open_database
+        from db_support import truncate_all
 
-        db = open_database(PG_URL)
-        with db.allow_sync():
-            tables = [t for t in db.get_tables() if t != "maigie_migrations"]
-            if tables:
-                quoted = ", ".join(f'"{t}"' for t in tables)
-                db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        db.close()
+        truncate_all(PG_URL)
 
 
 async def test_an_event_emitted_in_one_process_reaches_a_socket_on_another(

@@ -21,7 +21,8 @@ from typing import Any
 import maigie_tasktest
 import pytest
 from quart import Quart
-from task_support import eventually, run_cli
+from task_support import run_cli
+from wait_support import eventually
 
 from maigie_core.plugins import write_plugin_state
 from maigie_core.runtime import runtime

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import maigie_tasktest as plugin
-from task_support import eventually
+from wait_support import eventually
 
 from maigie_core.tasks import store, task_result
 

@@ -7,7 +7,7 @@ import itertools
 import signal
 
 import maigie_tasktest as plugin
-from task_support import eventually
+from wait_support import eventually
 
 from maigie_core import emit
 from maigie_core.tasks import store

@@ -8,9 +8,8 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -19,23 +18,13 @@ from typing import Any
 import maigie_schedule
 import pytest
 from schedule_support import REMINDERS, EventLog, ScheduleApi
+from wait_support import eventually
 
 from maigie_core.db import utcnow
 from maigie_core.plugins import write_plugin_state
 from maigie_core.runtime import runtime
 
 DELIVERY_BOUND = 5.0  # seconds after remind_at
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], within: float, what: str) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within}s waiting for {what}")
-        await asyncio.sleep(0.1)
 
 
 def _iso(moment: datetime) -> str:

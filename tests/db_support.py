@@ -1,0 +1,16 @@
+"""Database helpers shared by the fixtures (conftest) and tests that serve their own app."""
+
+from __future__ import annotations
+
+from maigie_core.db import open_database
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table of the PostgreSQL database at ``url`` except the migration log."""
+    db = open_database(url)
+    with db.allow_sync():
+        tables = [t for t in db.get_tables() if t != "maigie_migrations"]
+        if tables:
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+    db.close()
