@@ -23,6 +23,7 @@ from typing import Any
 from maigie_core.auth.models import AuthSession, RefreshToken, User
 from maigie_core.auth.state import AuthState
 from maigie_core.auth.tokens import RefreshClaims
+from maigie_core.auth.user_cache import with_revoked
 from maigie_core.db import transaction, utcnow
 from maigie_core.errors import Unauthorized
 
@@ -128,28 +129,21 @@ async def _list_revoked(session_id: str, access_ttl: int) -> str | None:
     session = await AuthSession.aio_get_or_none(AuthSession.id == session_id)
     if session is None:
         return None
-    now = time.time()
-    entry = f"{session_id}@{int(now) + access_ttl + 1}"
+    now = int(time.time())
     for _ in range(10):
         stored = await (
             User.select(User.revoked_sessions).where(User.id == session.user_id).aio_scalar()
         )
         if stored is None:
             return None
-        kept = [e for e in stored.split(",") if _until(e) > now]
         changed = await (
-            User.update(revoked_sessions=",".join([*kept, entry]))
+            User.update(revoked_sessions=with_revoked(stored, session_id, now, access_ttl))
             .where((User.id == session.user_id) & (User.revoked_sessions == stored))
             .aio_execute()
         )
         if changed:
             return str(session.user_id)
     raise RuntimeError("revoked_sessions kept changing under a logout")  # pragma: no cover
-
-
-def _until(entry: str) -> int:
-    until = entry.partition("@")[2]
-    return int(until) if until.isdigit() else 0
 
 
 async def revoke_all(user_id: str | uuid.UUID, reason: str) -> None:

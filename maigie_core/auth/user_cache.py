@@ -87,9 +87,24 @@ def _me_json(record: UserRecord) -> dict[str, Any]:
     }
 
 
+# ``maigie_user.revoked_sessions``: "sid@until,sid@until" (until: epoch seconds after
+# which no access token of that session can still be valid).
+
+
 def revoked_session_ids(stored: str) -> list[str]:
-    """The session ids of a ``revoked_sessions`` column (``sid@until-epoch,...``)."""
+    """The session ids listed in a ``revoked_sessions`` column."""
     return [entry.partition("@")[0] for entry in stored.split(",") if entry]
+
+
+def with_revoked(stored: str, session_id: str, now: int, access_ttl: int) -> str:
+    """``stored`` plus ``session_id`` (listed until its access tokens have expired),
+    without the entries that expired by ``now``."""
+    kept = []
+    for entry in filter(None, stored.split(",")):
+        until = entry.partition("@")[2]
+        if until.isdigit() and int(until) > now:
+            kept.append(entry)
+    return ",".join([*kept, f"{session_id}@{now + access_ttl + 1}"])
 
 
 def _datetime(value: Any) -> datetime | None:
