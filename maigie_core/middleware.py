@@ -7,18 +7,23 @@ few microseconds, which matters at thousands of requests per second per core.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any, Literal, overload
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, cast, overload
 
+from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
 from pydantic_core import from_json
 from quart import Quart, Response, g, request
+from quart.asgi import ASGIHTTPConnection, _handle_exception
+from quart.utils import cancel_tasks, encode_headers, raise_task_exceptions
 from quart.wrappers import Request
+from quart.wrappers.response import DataBody
 from quart_cors import cors
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestTimeout, UnsupportedMediaType
 
 from maigie_core.errors import ValidationFailed
 from maigie_core.redaction import PathRedactor, protect_hypercorn_access_log
@@ -81,14 +86,119 @@ class MaigieRequest(Request):
     async def get_data(
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
     ) -> str | bytes:
-        raw = await super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        if parse_form_data:
+            await self._load_form_data()
+        # Quart's own get_data bounds the wait with asyncio.wait_for, which on Python
+        # 3.11 wraps the body in a new task (and two more loop callbacks) per request;
+        # asyncio.timeout gives the same bound (BODY_TIMEOUT, 408) without one.
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                raw: bytes = await self.body
+        except TimeoutError as exc:
+            raise RequestTimeout() from exc
+        if not cache:
+            self.body.clear()
         if not as_text:
             return raw
-        assert isinstance(raw, bytes)
         try:
             return raw.decode()
         except UnicodeDecodeError as exc:
             raise BadRequest() from exc
+
+
+class MaigieASGIHTTPConnection(ASGIHTTPConnection):
+    """Quart's HTTP connection, without its two tasks per request in the common case.
+
+    Quart runs every request as two new tasks (one receiving the body and watching for
+    the client leaving, one handling) joined by ``asyncio.wait``, then cancels the
+    receiver; it bounds the send with ``asyncio.wait_for`` (one more task on Python
+    3.11) and sends a body as three messages. Here, when the whole body is already at
+    hand (every GET, and a small POST read with its headers), the request is handled in
+    hypercorn's task for it, the send is bounded with ``asyncio.timeout``
+    (RESPONSE_TIMEOUT or the response's own) and a response held in memory goes out as
+    two messages. A body still arriving, or a streamed response (the client may leave
+    mid-stream), takes Quart's way: the receiving task runs alongside.
+    """
+
+    async def __call__(self, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        request = self._create_request_from_scope(send)
+        # hypercorn's receive is its asyncio.Queue's get: the messages already queued
+        # (a body read with its headers) are taken here without waiting.
+        queue = getattr(receive, "__self__", None)
+        message = await receive()
+        while True:
+            if message["type"] == "http.disconnect":
+                return
+            request.body.append(cast(bytes, message.get("body", b"")))
+            if not message.get("more_body", False):
+                break
+            if not (isinstance(queue, asyncio.Queue) and queue.qsize()):  # still arriving
+                await self._alongside_receiver(request, receive, self.handle_request(request, send))
+                return
+            message = queue.get_nowait()
+        request.body.set_complete()
+        try:
+            response = await self.app.handle_request(request)
+        except Exception as error:
+            response = await _handle_exception(self.app, error)
+        if isinstance(response, Response) and isinstance(response.response, DataBody):
+            await self._send_bounded(send, response, self._send_data)
+        else:
+            sending = self._send_bounded(send, response, self._send_response)
+            await self._alongside_receiver(request, receive, sending)
+
+    async def handle_request(self, request: Request, send: ASGISendCallable) -> None:
+        try:
+            response = await self.app.handle_request(request)
+        except Exception as error:
+            response = await _handle_exception(self.app, error)
+        await self._send_bounded(send, response, self._send_response)
+
+    async def _send_bounded(
+        self,
+        send: ASGISendCallable,
+        response: Any,
+        how: Callable[[ASGISendCallable, Any], Awaitable[None]],
+    ) -> None:
+        if isinstance(response, Response) and response.timeout != Ellipsis:
+            timeout = cast(float | None, response.timeout)
+        else:
+            timeout = self.app.config["RESPONSE_TIMEOUT"]
+        try:
+            async with asyncio.timeout(timeout):
+                await how(send, response)
+        except TimeoutError:
+            pass
+
+    @staticmethod
+    async def _send_data(send: ASGISendCallable, response: Response) -> None:
+        body = cast(DataBody, response.response)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": encode_headers(response.headers),
+            }
+        )
+        await send(
+            {
+                "type": "http.response.body",
+                "body": body.data[body.begin : body.end],
+                "more_body": False,
+            }
+        )
+
+    async def _alongside_receiver(
+        self, request: Request, receive: ASGIReceiveCallable, work: Awaitable[None]
+    ) -> None:
+        """Quart's way: ``work`` and the receiving task race; the loser is cancelled."""
+        receiver_task = asyncio.ensure_future(self.handle_messages(request, receive))
+        handler_task = asyncio.ensure_future(work)
+        done, pending = await asyncio.wait(
+            [handler_task, receiver_task], return_when=asyncio.FIRST_COMPLETED
+        )
+        await cancel_tasks(pending)
+        raise_task_exceptions(done)
 
 
 def install_middleware(
@@ -99,6 +209,7 @@ def install_middleware(
     ``observe(request, status, seconds)`` is called once per response (the metrics).
     """
     app.request_class = MaigieRequest
+    app.asgi_http_class = MaigieASGIHTTPConnection
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
     security_headers = {
         "X-Content-Type-Options": "nosniff",
