@@ -363,18 +363,24 @@ def server_env(run: Run, data_dir: Path) -> dict[str, str]:
     return env
 
 
+MAIGIE = [sys.executable, "-m", "maigie_core"]  # how a Maigie server is started
+
+
 def start_server(
-    scenario: Scenario, run: Run, args: argparse.Namespace, data_dir: Path
+    scenario: Scenario,
+    run: Run,
+    args: argparse.Namespace,
+    data_dir: Path,
+    launcher: list[str] = MAIGIE,
 ) -> tuple[Any, str]:
+    """Start ``scenario``'s server (``launcher serve ...`` for Maigie) and wait for it."""
     port = free_port()
     env = {**server_env(run, data_dir), **scenario.env}
     if scenario.server == "bare":
         cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
     else:
         cmd = [
-            sys.executable,
-            "-m",
-            "maigie_core",
+            *launcher,
             "serve",
             "--port",
             str(port),
