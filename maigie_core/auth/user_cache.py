@@ -108,7 +108,7 @@ def with_revoked(stored: str, session_id: str, now: int, access_ttl: int) -> str
 
 
 def _datetime(value: Any) -> datetime | None:
-    converted: datetime | None = User.created_at.python_value(value)  # type: ignore[no-untyped-call]
+    converted: datetime | None = User.created_at.python_value(value)
     return converted
 
 
@@ -148,7 +148,7 @@ class UserLoader:
 
     async def load(self, user_id: str) -> UserRecord | None:
         try:
-            param = User.id.db_value(user_id)  # type: ignore[no-untyped-call]
+            param = User.id.db_value(user_id)
         except (ValueError, AttributeError, TypeError):
             return None
         row = await self.db.aio_execute_sql(self.sql, (param,), fetch_results=_fetch_one)

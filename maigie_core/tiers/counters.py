@@ -48,7 +48,7 @@ async def _fetch_all(_db: Any, cursor: Any) -> Any:
 
 
 def _uuid_param(user_id: str) -> Any:
-    return UsageCounter.user_id.db_value(uuid.UUID(str(user_id)))  # type: ignore[no-untyped-call]
+    return UsageCounter.user_id.db_value(uuid.UUID(str(user_id)))
 
 
 async def consume(

@@ -62,7 +62,7 @@ def message_json(row: Message) -> dict[str, Any]:
 
 
 async def owned(owner: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
-    row = (
+    row: Conversation | None = (
         await Conversation.select()
         .where((Conversation.id == conversation_id) & (Conversation.owner_id == owner))
         .aio_first()

@@ -10,6 +10,7 @@ plugin's ``create_block`` action (validated like any other), if that plugin is e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ DEFAULT_WEEKS = 4
 MAX_BLOCKS = 100
 
 
-def _topics_left(course: dict[str, Any]) -> list[str]:
+def _topics_left(course: Mapping[str, Any]) -> list[str]:
     return [
         t["title"]
         for m in course.get("modules", [])
@@ -80,7 +81,7 @@ async def create_plan(
         if day.weekday() in days:
             slots.append(day)
         day += timedelta(days=1)
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     for index, when in enumerate(slots):
         topic = items[index] if index < len(items) else f"Review: {items[index % len(items)]}"
         begin = datetime.combine(when, time(settings.plan_session_hour), tzinfo=now.tzinfo)

@@ -120,7 +120,7 @@ async def update_goal(user: Principal, goal_id: str, patch: GoalPatch) -> dict[s
     async def attempt() -> dict[str, Any]:
         async with transaction():
             state = await lock(owner, goal_id, utcnow())
-            values = {
+            values: dict[str, Any] = {
                 k: changes[k] for k in ("title", "description", "target_date") if k in changes
             }
             if "course_id" in changes:

@@ -202,8 +202,8 @@ async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, 
         "updated_at": now_text,
     }
     doc = json.dumps(goal, ensure_ascii=False, separators=(",", ":"))
-    values = [goal_id.hex, owner, data.title, data.description, data.target_date, status]
-    values += [progress, None, course, False]
+    values: list[object] = [goal_id.hex, owner, data.title, data.description]
+    values += [data.target_date, status, progress, None, course, False]
 
     one_statement = bool(data.tasks) and statements().dialect.postgres
 

@@ -68,7 +68,7 @@ def _listing(shape: Shape, p: str) -> str:
     """
     shared = "r.shared" if shape.postgres else "r.shared = 1"
     after = [f"(r.created_at, r.id) < ({p}, {p})"] if shape.after else []  # index range
-    branches = []
+    branches: list[str] = []
     for visible in (f"r.owner_id = {p}", f"{shared} AND r.owner_id <> {p}"):
         where = " AND ".join([visible, *_filters(shape, p, "r"), *after])
         branches.append(

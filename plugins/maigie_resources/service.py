@@ -55,7 +55,10 @@ async def find_visible(user: Principal, resource_id: Any) -> Resource | None:
     ident = _parse_id(resource_id)
     if ident is None:
         return None
-    return await Resource.select().where((Resource.id == ident) & visible_to(user)).aio_first()
+    found: Resource | None = (
+        await Resource.select().where((Resource.id == ident) & visible_to(user)).aio_first()
+    )
+    return found
 
 
 async def get_visible(user: Principal, resource_id: Any) -> Resource:

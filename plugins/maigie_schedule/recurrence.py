@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import HOURLY, rrule, rrulestr
@@ -34,6 +35,7 @@ YEAR = timedelta(days=366)
 FINITE_SCAN = timedelta(days=366 * 10)
 #: Slack when a window is turned into local bounds (offsets, nominal lengths).
 _SLACK = timedelta(days=2)
+T = TypeVar("T")
 
 
 class RuleError(ValueError):
@@ -164,8 +166,8 @@ def first_starts(s: Series, lo: datetime, hi: datetime) -> list[datetime]:
 
 def overlapping(
     candidates: list[tuple[datetime, datetime]],
-    existing: list[tuple[datetime, datetime, object]],
-) -> list[object]:
+    existing: list[tuple[datetime, datetime, T]],
+) -> list[T]:
     """Items of ``existing`` (start, end, item) that overlap any candidate interval.
 
     Intervals are half-open: a block ending at 10:00 does not clash with one starting
@@ -175,7 +177,7 @@ def overlapping(
         return []
     starts = [e[0] for e in existing]
     longest = max(e[1] - e[0] for e in existing)
-    hits: dict[int, object] = {}
+    hits: dict[int, T] = {}
     for start, end in candidates:
         first = bisect.bisect_right(starts, start - longest)
         last = bisect.bisect_left(starts, end)

@@ -66,8 +66,9 @@ def to_row(raw: tuple[Any, ...]) -> BlockRow:
 
 
 @lru_cache(maxsize=4)
-def _window_sql(engine: type) -> str:
-    """``owner_id = ? AND start_at < hi AND (last_end_at IS NULL OR last_end_at > lo)``."""
+def _window_sql(engine: str) -> str:
+    """``owner_id = ? AND start_at < hi AND (last_end_at IS NULL OR last_end_at > lo)``,
+    compiled once per engine (named by its class)."""
     placeholder_time = datetime(2000, 1, 1)
     query = Block.select(*_COLUMNS).where(
         (Block.owner_id == uuid.UUID(int=0))
@@ -87,7 +88,7 @@ async def rows_in_window(owner: uuid.UUID, lo: datetime, hi: datetime) -> list[B
     db = database.obj
     params = [Block.owner_id.db_value(owner), Block.start_at.db_value(hi)]
     params.append(Block.last_end_at.db_value(lo))
-    raw = await db.aio_execute_sql(_window_sql(type(db)), params, fetch_results=_fetch_all)
+    raw = await db.aio_execute_sql(_window_sql(type(db).__name__), params, fetch_results=_fetch_all)
     return [to_row(tuple(r)) for r in raw]
 
 

@@ -94,7 +94,7 @@ async def occurrences(
     owner: uuid.UUID, lo: datetime, hi: datetime, exclude: uuid.UUID | None = None
 ) -> list[tuple[datetime, datetime, BlockRow]]:
     """Every occurrence of the owner's blocks overlapping [lo, hi), sorted by (start, id)."""
-    found = []
+    found: list[tuple[datetime, datetime, BlockRow]] = []
     for row in await rows_in_window(owner, utc_naive(lo), utc_naive(hi)):
         if row.id != exclude:
             found.extend((start, end, row) for start, end in expand(row, lo, hi))

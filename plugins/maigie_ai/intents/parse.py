@@ -329,6 +329,7 @@ def _schedule(text: str, now: datetime, today: date) -> Intent | None:
     title = re.sub(r"^(?:a\s+)?(?:study\s+)?(?:session|block|slot)\b\s*", "", title, flags=re.I)
     title = clean_title(title) or "Study session"
     slots: dict[str, Any] = {"title": sentence_case(title), "rrule": rrule}
+    start: time | None
     if window is not None:
         start, end = window.value
         slots["minutes"] = (
@@ -428,6 +429,8 @@ def _fill(pending: dict[str, Any], text: str, now: datetime, today: date) -> Int
         dict(pending.get("slots") or {}),
         pending.get("missing"),
     )
+    if not isinstance(kind, str):  # no intent waiting for an answer
+        return None
     if missing == "deadline":
         due = when.deadline(text, today) or when.deadline(f"by {text}", today)
         if due is None:

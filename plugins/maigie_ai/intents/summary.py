@@ -175,7 +175,7 @@ def summarise(text: str, max_sentences: int | None = None) -> str:
         ws = words[index]
         if not ws:
             return 0.0
-        value = sum(frequency[w] / top for w in ws) / (len(ws) ** 0.5)
+        value: float = sum(frequency[w] / top for w in ws) / (len(ws) ** 0.5)
         return value * (1.2 if index == 0 else 1.0)
 
     best = sorted(range(len(found)), key=lambda i: (-score(i), i))[:wanted]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -257,10 +258,10 @@ def outline_for(subject: str) -> Outline:
     return Outline("the general template", GENERAL)
 
 
-def course_modules(subject: str) -> tuple[str, list[dict[str, object]]]:
+def course_modules(subject: str) -> tuple[str, list[dict[str, Any]]]:
     """(which template, modules as the create_course payload wants them)."""
     outline = outline_for(subject)
-    modules = [
+    modules: list[dict[str, Any]] = [
         {
             "title": title.format(s=subject)[:200],
             "topics": [

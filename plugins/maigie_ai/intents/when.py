@@ -9,6 +9,7 @@ can cut those words out and keep the rest as a title ("2 hours of reading tomorr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
@@ -109,13 +110,13 @@ def span_end(text: str, today: date) -> Found[date] | None:
     amount = number(match.group("n"))
     unit = match.group("unit").lower().rstrip("s")
     whole = int(amount)
-    end = {
+    ends: dict[str, Callable[[], date]] = {
         "day": lambda: today + timedelta(days=round(amount)),
         "week": lambda: today + timedelta(days=round(amount * 7)),
         "month": lambda: today + relativedelta(months=whole, days=round((amount - whole) * 30)),
         "year": lambda: today + relativedelta(years=whole, months=round((amount - whole) * 12)),
-    }[unit]()
-    return Found(end, match.start(), match.end())
+    }
+    return Found(ends[unit](), match.start(), match.end())
 
 
 def weeks_between(start: date, end: date) -> int:
@@ -196,7 +197,7 @@ def _unit_date(unit: str, which: str, today: date) -> date:
             return monday + timedelta(days=6)
         return monday + timedelta(days=7) if which == "next" else today
     if unit == "month":
-        first_next = today.replace(day=1) + relativedelta(months=1)
+        first_next: date = today.replace(day=1) + relativedelta(months=1)
         if which == "end":
             return first_next - timedelta(days=1)
         return first_next if which == "next" else today

@@ -130,16 +130,16 @@ class Planner:
         subject, due, weeks = (self.intent.slots[k] for k in ("subject", "due", "weeks"))
         template, modules = course_modules(subject)
         if not self.outcomes:
-            course = {
+            outline = {
                 "title": subject,
                 "description": f"A study course on {subject}, outlined from {template}.",
                 "modules": modules,
                 "duration_weeks": weeks,
             }
-            return Step(calls=[self.call("create_course", course)])
+            return Step(calls=[self.call("create_course", outline)])
         course = self.outcomes[0]
         if len(self.outcomes) == 1 and due is not None and course.status in ("ok", "unavailable"):
-            goal = {
+            target = {
                 "title": f"Learn {subject}",
                 "description": f"Finish the {subject} course." if course.ok else None,
                 "target_date": due,
@@ -147,7 +147,7 @@ class Planner:
                 if course.ok and isinstance(course.result, dict)
                 else None,
             }
-            return Step(calls=[self.call("create_goal", goal)])
+            return Step(calls=[self.call("create_goal", target)])
         parts = []
         if course.ok:
             topics = sum(len(m["topics"]) for m in modules)

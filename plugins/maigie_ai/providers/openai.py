@@ -175,7 +175,9 @@ class OpenAIProvider:
                 raise TypeError
         except (KeyError, IndexError, TypeError):
             raise ProviderUnavailable(self.name, "the response had no choices[0].message") from None
-        raw = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        raw = data.get("usage")
+        if not isinstance(raw, dict):
+            raw = {}
         usage = Usage(
             prompt_tokens=_int(raw.get("prompt_tokens")),
             completion_tokens=_int(raw.get("completion_tokens")),

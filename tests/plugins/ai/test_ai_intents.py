@@ -203,6 +203,11 @@ def test_a_pending_question_is_completed_by_the_answer() -> None:
     assert understand("tomorrow at 10am", NOW, asked).slots["start"] == at(11, 10)
 
 
+def test_a_pending_question_without_a_kind_completes_nothing() -> None:
+    asked = {"pending": {"slots": {"title": "Pass my exam"}, "missing": "deadline"}}
+    assert understand("in 3 weeks", NOW, asked).kind == "unclear"
+
+
 def test_dates_follow_the_users_time_zone() -> None:
     late = datetime(2026, 11, 10, 23, 30, tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Tokyo"))
     intent = understand("Schedule 1 hour of reading tomorrow at 9am", late)
