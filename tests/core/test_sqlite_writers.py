@@ -11,7 +11,7 @@ import textwrap
 import peewee
 import pytest
 
-import maigie_core.db as db_module
+import maigie_core.db.sqlite as sqlite_engine
 from maigie_core import transaction
 from maigie_core.db import database, is_postgres
 from maigie_core.runtime import runtime
@@ -35,8 +35,8 @@ async def _count() -> int:
 
 async def test_writers_of_one_process_never_wait_in_the_busy_handler(make_app, monkeypatch) -> None:
     # busy_timeout 0: a connection that met another's write lock would fail at once
-    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in db_module.SQLITE_PRAGMAS]
-    monkeypatch.setattr(db_module, "SQLITE_PRAGMAS", tuple(pragmas))
+    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in sqlite_engine.SQLITE_PRAGMAS]
+    monkeypatch.setattr(sqlite_engine, "SQLITE_PRAGMAS", tuple(pragmas))
     app = make_app()
     if is_postgres(runtime(app).db):
         pytest.skip("SQLite only")
@@ -123,8 +123,8 @@ async def test_a_writer_in_another_process_is_waited_for(sqlite_app, tmp_path) -
 async def test_begin_travels_with_the_first_statement(make_app, monkeypatch) -> None:
     """An empty transaction costs nothing; a BEGIN that cannot get the lock fails the
     first statement with SQLite's own error (no failed ROLLBACK hides it)."""
-    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in db_module.SQLITE_PRAGMAS]
-    monkeypatch.setattr(db_module, "SQLITE_PRAGMAS", tuple(pragmas))
+    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in sqlite_engine.SQLITE_PRAGMAS]
+    monkeypatch.setattr(sqlite_engine, "SQLITE_PRAGMAS", tuple(pragmas))
     app = make_app()
     if is_postgres(runtime(app).db):
         pytest.skip("SQLite only")
