@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from maigie_ai import actions, conversations, idempotency, streaming
-from maigie_ai.intents.parse import FORGET, tidy
+from maigie_ai.intents.phrases import FORGET, tidy
 from maigie_ai.models import Conversation, Message
 from maigie_ai.providers import Outcome, ProviderUnavailable, Turn, Usage
 from maigie_ai.providers.base import KEEP
