@@ -1,23 +1,51 @@
-"""Waiting for something another process or thread does (a module of its own: helpers
-named ``conftest`` collide across folders)."""
+"""Waiting for something another process, thread or task does (a module of its own:
+helpers named ``conftest`` collide across folders)."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 async def eventually(
-    check: Callable[[], Awaitable[Any]], within: float = 20, what: str = "condition"
-) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``within`` seconds."""
+    check: Callable[[], Awaitable[T] | T],
+    within: float = 20,
+    what: str = "condition",
+    *,
+    ignoring: type[Exception] | tuple[type[Exception], ...] = (),
+) -> T:
+    """Poll ``check`` (plain or async) until it returns something truthy, and return that.
+
+    Fails after ``within`` seconds. An exception of the ``ignoring`` types counts as
+    "not yet" (a server still coming up). To know how long it took, wrap the call in
+    ``fault_support.timed``.
+    """
     deadline = time.monotonic() + within
     while True:
-        value = await check()
+        try:
+            value = check()
+            if inspect.isawaitable(value):
+                value = await value
+        except ignoring:
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+async def wait_for_port(port: int, within: float = 15) -> None:
+    """Until something accepts connections on 127.0.0.1:``port``."""
+
+    async def accepts() -> bool:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.close()
+        return True
+
+    await eventually(accepts, within, f"a listener on port {port}", ignoring=OSError)

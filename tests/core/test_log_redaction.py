@@ -23,6 +23,7 @@ import pytest
 from auth_support import Api, bearer, last_mail
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from wait_support import wait_for_port
 from websockets.asyncio.client import connect
 
 from maigie_core.logs import configure_logging
@@ -152,18 +153,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def wait_for_port(port: int) -> None:
-    for _ in range(100):
-        try:
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-        else:
-            writer.close()
-            return
-    raise AssertionError(f"nothing listens on port {port}")
 
 
 @pytest.mark.parametrize(

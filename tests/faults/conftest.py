@@ -18,6 +18,7 @@ from fault_support import free_port
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart
+from wait_support import wait_for_port
 
 
 class Served:
@@ -36,13 +37,7 @@ class Served:
         config.accesslog = None
         config.graceful_timeout = 2
         self.task = asyncio.create_task(serve(self.app, config, shutdown_trigger=self.stop.wait))  # type: ignore[arg-type]
-        for _ in range(300):
-            try:
-                await self.http.get("/")
-                return
-            except httpx.TransportError:
-                await asyncio.sleep(0.05)
-        raise AssertionError("the server did not start")
+        await wait_for_port(self.port, within=15)
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import httpx
@@ -104,23 +104,6 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert response.status_code == 503, body
     assert body["code"] == "SERVICE_UNAVAILABLE" and body["status_code"] == 503
     assert body["request_id"] and response.headers["Retry-After"] == "1"
-
-
-async def eventually(
-    probe: Callable[[], Awaitable[T]], within: float = 10.0, what: str = "the condition"
-) -> tuple[T, float]:
-    """Poll ``probe`` until it returns a truthy value: (value, seconds it took)."""
-    start = time.monotonic()
-    while True:
-        try:
-            value = await probe()
-        except (httpx.TransportError, AssertionError):
-            value = None  # type: ignore[assignment]
-        if value:
-            return value, time.monotonic() - start
-        if time.monotonic() - start > within:
-            raise AssertionError(f"{what} not reached within {within} s")
-        await asyncio.sleep(0.1)
 
 
 def bearer(token: str) -> dict[str, str]:

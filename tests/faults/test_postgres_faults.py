@@ -15,11 +15,11 @@ from fault_support import (
     TcpProxy,
     assert_unavailable,
     bearer,
-    eventually,
     fails_fast,
     register,
     timed,
 )
+from wait_support import eventually
 
 PASSWORD = "correct horse battery"
 APP_NAME = "maigie-faults"
@@ -83,9 +83,8 @@ async def test_postgres_cut_requests_fail_fast_with_503_then_the_app_recovers(pr
     assert took < FAIL_FAST and {r.status_code for r in burst} == {503}
 
     await proxy.restore()
-    _, recovered_in = await eventually(
-        lambda: _ok(http, "/api/v1/auth/me", auth), within=10, what="recovery"
-    )
+    recovery = eventually(lambda: _ok(http, "/api/v1/auth/me", auth), 10, "recovery")
+    _, recovered_in = await timed(recovery)
     assert recovered_in < 5, f"took {recovered_in:.1f} s to recover"
     assert (await http.get("/health")).status_code == 200
     assert (await http.get("/ready")).json() == {"ready": True}
@@ -134,13 +133,14 @@ async def _terminate(pg_url: str) -> int:
             "WHERE datname = current_database() AND application_name = %s"
         )
         killed = len(await (await conn.execute(query, [APP_NAME])).fetchall())
-        for _ in range(100):
+
+        async def gone() -> bool:
             count = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s"
             row = await (await conn.execute(count, [APP_NAME])).fetchone()
-            if row is not None and row[0] == 0:
-                return killed
-            await asyncio.sleep(0.05)
-        raise AssertionError("terminated backends are still there")
+            return row is not None and row[0] == 0
+
+        await eventually(gone, 5, "the terminated backends to go")
+        return killed
 
 
 async def test_backends_killed_under_the_pool_are_replaced_without_failing_requests(

@@ -23,11 +23,11 @@ from fault_support import (
     TcpProxy,
     assert_unavailable,
     bearer,
-    eventually,
     fails_fast,
     register,
 )
 from quart import Blueprint
+from wait_support import eventually
 
 from maigie_core import TierLimit, check_limit, current_user, hookimpl, require_user
 from maigie_core.auth.state import auth_state
@@ -83,7 +83,7 @@ async def test_redis_down_degrades_as_documented_then_recovers(serve_app, redis_
         )
         http, cache = server.http, auth_state(server.app).cache
         auth = bearer((await register(http, "ada@example.com", PASSWORD))["access_token"])
-        await eventually(lambda: _live(cache), what="the auth cache going live")
+        await eventually(lambda: _live(cache), 10, "the auth cache going live")
         assert (await http.get("/health")).status_code == 200
         assert (await http.post("/api/v1/faultpings", headers=auth)).json() == {"used": 1}
 
@@ -94,7 +94,7 @@ async def test_redis_down_degrades_as_documented_then_recovers(serve_app, redis_
         assert checks["cache"]["status"] == "down" and checks["database"]["status"] == "ok"
         await fails_fast(http.get("/ready"), 200)  # the database answers: keep the traffic
         # authentication falls back to SQL, and reads what was just written
-        await eventually(lambda: _live(cache, False), what="the auth cache being bypassed")
+        await eventually(lambda: _live(cache, False), 10, "the auth cache being bypassed")
         await fails_fast(http.patch("/api/v1/auth/me", headers=auth, json={"name": "Ada"}), 200)
         me = await fails_fast(http.get("/api/v1/auth/me", headers=auth), 200)
         assert me.json()["name"] == "Ada"
@@ -119,8 +119,8 @@ async def test_redis_down_degrades_as_documented_then_recovers(serve_app, redis_
 
         await proxy.restore()
 
-        await eventually(lambda: _status(http, "/health", 200), what="/health recovering")
-        await eventually(lambda: _live(cache), what="the auth cache going live again")
+        await eventually(lambda: _status(http, "/health", 200), 10, "/health recovering")
+        await eventually(lambda: _live(cache), 10, "the auth cache going live again")
         assert (await http.post("/api/v1/faultpings", headers=auth)).json() == {"used": 2}
         forgot = await http.post("/api/v1/auth/password/forgot", json={"email": "ada@example.com"})
         assert forgot.status_code == 202, forgot.text

@@ -21,6 +21,7 @@ import httpx
 import pytest
 from auth_support import CHEAP_HASH, PASSWORD
 from rt_support import connected, drop_keys, events, free_port, recv, recv_until, wait_for_port
+from wait_support import eventually
 from websockets.exceptions import ConnectionClosed
 
 HERE = Path(__file__).resolve().parent
@@ -176,15 +177,6 @@ async def test_an_event_emitted_in_one_process_reaches_a_socket_on_another(
     await on_b.close()
 
 
-async def eventually(predicate: Callable[[], bool], within: float) -> None:
-    end = time.monotonic() + within
-    for _ in iter(int, 1):
-        if predicate():
-            return
-        assert time.monotonic() < end, "condition not met in time"
-        await asyncio.sleep(0.01)
-
-
 def _restart_allowed(redis_url: str) -> bool:
     local = redis_url.startswith(("redis://127.0.0.1:6379", "redis://localhost:6379"))
     asked = os.environ.get("MAIGIE_TEST_REDIS_RESTART") == "1" or bool(os.environ.get("CI"))
@@ -268,7 +260,7 @@ async def test_redis_restart_under_load_loses_nothing_for_a_resuming_client(
             received += await events(ws, 1, within=deadline - time.monotonic())
         await ws.close()  # the client drops, misses some, and resumes
         missed_from = len(acknowledged)
-        await eventually(lambda: len(acknowledged) >= missed_from + 20, within=10)
+        await eventually(lambda: len(acknowledged) >= missed_from + 20, 10, "20 more acks")
         ws, _ = await connected(b.ws_url(token) + f"&last_event_id={received[-1]['id']}")
         stop.set()
         await loader

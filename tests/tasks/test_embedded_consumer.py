@@ -7,7 +7,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -61,19 +60,20 @@ def _start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _health_when_worker_is_up(port: int, within: float = 30) -> dict | None:
-    deadline = time.monotonic() + within
-    body = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                body = json.loads(r.read())
-            if body["checks"]["task_worker"]["status"] == "ok":
-                return body
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return body
+def _health(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+        return json.loads(r.read())
+
+
+async def _health_when_worker_is_up(port: int, log: Path) -> dict:
+    """/health once it reports the worker up (a refused connection or a 503: not yet)."""
+
+    async def worker_up() -> dict | None:
+        body = await asyncio.to_thread(_health, port)
+        return body if body["checks"]["task_worker"]["status"] == "ok" else None
+
+    what = f"the task worker in /health (serve's log: {log})"
+    return await eventually(worker_up, 30, what, ignoring=OSError)
 
 
 async def test_maigie_serve_alone_runs_the_whole_system(make_harness) -> None:
@@ -81,9 +81,7 @@ async def test_maigie_serve_alone_runs_the_whole_system(make_harness) -> None:
     port = _free_port()
     serve = _start_serve(dict(h.env, PORT=str(port)), h.tmp / "serve.log")
     try:
-        body = await asyncio.to_thread(_health_when_worker_is_up, port)
-        assert body is not None, (h.tmp / "serve.log").read_text()
-        assert body["checks"]["task_worker"]["status"] == "ok"
+        body = await _health_when_worker_is_up(port, h.tmp / "serve.log")
         assert body["checks"]["task_worker"]["detail"]["workers"][0]["embedded"] is True
         async with h.app.test_app(), h.app.app_context():
             assert await eventually(lambda: plugin.notes("tick"), what="a tick from serve")
