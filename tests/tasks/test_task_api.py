@@ -54,11 +54,10 @@ def test_invalid_crontab_is_refused_with_task_name() -> None:
 
 
 def test_registry_lists_every_task_of_enabled_plugins_only(make_app) -> None:
+    core = set(runtime(make_app()).tasks)  # the core's own tasks are always there
+    assert core
     app = make_app(plugins={"tasktest": plugin})
-    assert set(runtime(app).tasks) == {
-        "auth.send_mail",  # the core's own tasks are always there
-        "auth.expire_tiers",
-        "core.enforce_retention",
+    assert set(runtime(app).tasks) - core == {
         "tasktest.add",
         "tasktest.note",
         "tasktest.flaky",
@@ -67,16 +66,13 @@ def test_registry_lists_every_task_of_enabled_plugins_only(make_app) -> None:
         "tasktest.slow_retried",
         "tasktest.tick",
     }
+    assert core <= set(runtime(app).tasks)
     assert runtime(app).tasks["tasktest.tick"].schedule == "* * * * *"
     off = make_app(plugins={"tasktest": plugin}, entry_points=False)
     from maigie_core.plugins import write_plugin_state
 
     write_plugin_state(runtime(off).db, "tasktest", False)
-    assert set(runtime(make_app(plugins={"tasktest": plugin})).tasks) == {
-        "core.enforce_retention",
-        "auth.send_mail",
-        "auth.expire_tiers",
-    }
+    assert set(runtime(make_app(plugins={"tasktest": plugin})).tasks) == core
 
 
 def test_two_plugins_declaring_one_task_name_is_a_startup_error(make_app) -> None:
@@ -165,7 +161,7 @@ async def test_tasks_list_prints_name_category_description(make_harness) -> None
     done = await asyncio.to_thread(h.cli, "tasks", "list")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 10  # the test plugin's seven and the core's three (auth.*, retention)
+    assert sorted(line.split()[0] for line in lines) == sorted(runtime(h.app).tasks)
     assert any(line.split() == ["tasktest.add", "math", "Add", "two", "numbers"] for line in lines)
     assert any(line.startswith("tasktest.tick") and "[every * * * * *]" in line for line in lines)
 
