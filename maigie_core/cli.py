@@ -11,7 +11,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
@@ -84,13 +84,34 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     config.accesslog = None  # the app logs each request once, with its request id
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 10
+    config.include_server_header = False  # no software name to fingerprint; one header less
     if settings.WORKERS > 1:
         from maigie_core.metrics import prepare_workers
         from maigie_core.workers import serve_workers
 
         prepare_workers()  # one directory where every worker's request metrics meet
         sys.exit(serve_workers(config, settings.WORKERS))
-    asyncio.run(serve_one(app, config))
+    run_loop(serve_one(app, config), settings)
+
+
+def run_loop(main: Coroutine[Any, Any, None], settings: Settings) -> None:
+    """Run a serving process's event loop: uvloop's when installed (EVENT_LOOP=auto).
+
+    uvloop runs the loop, its callbacks and the sockets' transports in C (libuv):
+    ≈ 8% fewer instructions per created goal, 13% per bare request
+    (bench/request_cost.py). EVENT_LOOP=asyncio keeps the standard loop.
+    """
+    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
+    if settings.EVENT_LOOP != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if settings.EVENT_LOOP == "uvloop":
+                raise click.ClickException("EVENT_LOOP=uvloop: uvloop is not installed") from None
+        else:
+            factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main)
 
 
 async def serve_one(app: Any, config: Any, sockets: Any = None) -> None:

@@ -83,6 +83,7 @@ class Settings(BaseModel):
     HOST: str = "127.0.0.1"
     PORT: int = Field(8000, ge=0, le=65535)
     WORKERS: int = Field(1, ge=1)
+    EVENT_LOOP: Literal["auto", "uvloop", "asyncio"] = "auto"  # auto: uvloop when installed
     STRICT_PLUGINS: bool = False
     # -- background tasks (maigie_core.tasks) --
     TASKS_WORKERS: int = Field(2, ge=1, le=64)  # consumer threads (`maigie worker`, serve)

@@ -13,7 +13,6 @@ that exits on its own stops the others: the process manager restarts the service
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import multiprocessing
@@ -30,13 +29,13 @@ def _worker(config: Any, sockets: Any) -> None:
     """One worker process: build the app from the environment and serve ``sockets``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # until the loop handles it
     from maigie_core.app import create_app
-    from maigie_core.cli import serve_one
+    from maigie_core.cli import run_loop, serve_one
     from maigie_core.logs import configure_logging
     from maigie_core.settings import load_settings
 
     settings = load_settings()
     configure_logging(settings)
-    asyncio.run(serve_one(create_app(settings), config, sockets))
+    run_loop(serve_one(create_app(settings), config, sockets), settings)
 
 
 def serve_workers(config: Any, count: int) -> int:

@@ -106,3 +106,23 @@ def test_bad_settings_are_a_one_line_error(run) -> None:
     assert result.output.strip().startswith("Error: SECRET_KEY must be set")
     result = run("migrate", PORT="not-a-port")
     assert result.exit_code == 1 and "setting PORT" in result.output
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"), [("auto", "uvloop.Loop"), ("uvloop", "uvloop.Loop"), ("asyncio", "")]
+)
+def test_serving_processes_run_the_loop_event_loop_names(
+    make_settings, choice: str, expected: str
+) -> None:
+    import asyncio
+
+    from maigie_core.cli import run_loop
+
+    seen: list[str] = []
+
+    async def main() -> None:
+        loop = type(asyncio.get_running_loop())
+        seen.append(f"{loop.__module__}.{loop.__qualname__}")
+
+    run_loop(main(), make_settings(EVENT_LOOP=choice))
+    assert seen[0] == expected if expected else seen[0].startswith("asyncio.")
