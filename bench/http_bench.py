@@ -363,30 +363,23 @@ def server_env(run: Run, data_dir: Path) -> dict[str, str]:
     return env
 
 
-MAIGIE = [sys.executable, "-m", "maigie_core"]  # how a Maigie server is started
-
-
 def start_server(
     scenario: Scenario,
     run: Run,
     args: argparse.Namespace,
     data_dir: Path,
-    launcher: list[str] = MAIGIE,
+    wrap: list[str] | None = None,
+    up_within: float = 30.0,
 ) -> tuple[Any, str]:
-    """Start ``scenario``'s server (``launcher serve ...`` for Maigie) and wait for it."""
+    """Start ``scenario``'s server and wait for it; ``wrap`` prefixes its command line
+    (a profiler or valgrind, as bench/request_cost.py runs it)."""
     port = free_port()
     env = {**server_env(run, data_dir), **scenario.env}
     if scenario.server == "bare":
         cmd = [sys.executable, str(HERE / "bare_app.py"), str(port)]
     else:
-        cmd = [
-            *launcher,
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(run.workers),
-        ]
+        cmd = [sys.executable, "-m", "maigie_core", "serve", "--port", str(port)]
+        cmd += ["--workers", str(run.workers)]
         if run.database_url:
             subprocess.run(
                 [sys.executable, "-m", "maigie_core", "migrate"],
@@ -395,9 +388,9 @@ def start_server(
                 capture_output=True,
             )
     log = open(data_dir / f"{scenario.name}.log", "w")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*(wrap or []), *cmd], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    wait_until_up(base + "/")
+    wait_until_up(base + "/", up_within)
     return proc, base
 
 
