@@ -9,6 +9,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import maigie_tasktest as plugin
 from wait_support import eventually
@@ -65,6 +66,11 @@ def _health(port: int) -> dict:
         return json.loads(r.read())
 
 
+def _headers(port: int) -> Any:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+        return r.headers
+
+
 async def _health_when_worker_is_up(port: int, log: Path) -> dict:
     """/health once it reports the worker up (a refused connection or a 503: not yet)."""
 
@@ -83,6 +89,9 @@ async def test_maigie_serve_alone_runs_the_whole_system(make_harness) -> None:
     try:
         body = await _health_when_worker_is_up(port, h.tmp / "serve.log")
         assert body["checks"]["task_worker"]["detail"]["workers"][0]["embedded"] is True
+        headers = await asyncio.to_thread(_headers, port)
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Server"] is None  # hypercorn's own header is off
         async with h.app.test_app(), h.app.app_context():
             assert await eventually(lambda: plugin.notes("tick"), what="a tick from serve")
     finally:
