@@ -42,7 +42,7 @@ __all__ = [
 _SHARED_SLOT: Any = peewee.DatabaseProxy.__dict__["obj"]  # the proxy's process-wide target
 
 
-class ThreadBoundProxy(peewee.DatabaseProxy):  # type: ignore[misc]
+class ThreadBoundProxy(peewee.DatabaseProxy):
     """The process's database, unless the current thread bound its own (``bind_thread``).
 
     A peewee-async database (its pool) belongs to one event loop; a task worker thread
@@ -55,7 +55,7 @@ class ThreadBoundProxy(peewee.DatabaseProxy):  # type: ignore[misc]
         object.__setattr__(self, "_thread", threading.local())
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def obj(self) -> Any:
         own = getattr(self._thread, "db", None)
         return own if own is not None else _SHARED_SLOT.__get__(self)

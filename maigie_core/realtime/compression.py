@@ -19,7 +19,7 @@ from wsproto.extensions import PerMessageDeflate
 class DeclinedPerMessageDeflate(PerMessageDeflate):
     """permessage-deflate that the server never accepts."""
 
-    def accept(self, offer: str) -> None:  # type: ignore[override]
+    def accept(self, offer: str) -> None:
         return None
 
 

@@ -144,10 +144,10 @@ def _annotate(target: Decorated, **changes: Any) -> Decorated:
     """Apply metadata to a definition, or remember it on a function for ``task``."""
     changes = {k: v for k, v in changes.items() if v is not None}
     if isinstance(target, TaskDefinition):
-        return dataclasses.replace(target, **changes)  # type: ignore[return-value]
+        return dataclasses.replace(target, **changes)
     meta = dict(getattr(target, "__maigie_task__", {}))
     meta.update(changes)
-    target.__maigie_task__ = meta  # type: ignore[attr-defined,union-attr]
+    target.__maigie_task__ = meta  # type: ignore[attr-defined]
     return target
 
 

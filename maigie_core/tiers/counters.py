@@ -65,7 +65,7 @@ async def consume(
     if cap != UNLIMITED and amount > cap:
         return None
     if rt.redis is not None:
-        result = await rt.redis.eval(  # type: ignore[misc]
+        result = await rt.redis.eval(
             _CONSUME_LUA, 1, _redis_key(rt, user_id, limit, period), amount, cap, expire_at
         )
         used = int(result)
@@ -90,7 +90,7 @@ async def release(rt: Runtime, user_id: str, limit: str, period: str, amount: in
     """Give back ``amount`` uses (an operation that consumed them failed)."""
     if rt.redis is not None:
         key = _redis_key(rt, user_id, limit, period)
-        await rt.redis.eval(  # type: ignore[misc]
+        await rt.redis.eval(
             "if redis.call('EXISTS', KEYS[1]) == 1 then "
             "return redis.call('DECRBY', KEYS[1], ARGV[1]) end return 0",
             1,
