@@ -6,7 +6,7 @@ Plugin authors need only what is exported here; the contract itself is
 
 from maigie_core.app import create_app
 from maigie_core.auth import current_user, require_admin, require_user
-from maigie_core.db import Model, transaction, utcnow
+from maigie_core.db import Model, in_transaction, transaction, utcnow
 from maigie_core.errors import (
     BadRequest,
     Conflict,
@@ -61,6 +61,7 @@ __all__ = [
     "emit",
     "hookimpl",
     "hookspec",
+    "in_transaction",
     "load_settings",
     "periodic_task",
     "plugin_settings",

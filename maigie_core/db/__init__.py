@@ -26,7 +26,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from maigie_core import events
 from maigie_core.db.postgres import PgPool, execute_prepared
-from maigie_core.db.sqlite import SqliteDatabase
+from maigie_core.db.sqlite import SqliteDatabase, in_transaction
 
 __all__ = [
     "Database",
@@ -34,6 +34,7 @@ __all__ = [
     "bind_thread",
     "connect_database",
     "database",
+    "in_transaction",
     "transaction",
     "utcnow",
 ]

@@ -114,7 +114,9 @@ class _ImmediateTransaction(Transaction):  # type: ignore[misc]
 _READ_ONLY = ("SELECT", "VALUES", "EXPLAIN")
 
 
-def _in_transaction() -> bool:
+def in_transaction() -> bool:
+    """Whether this task runs inside a ``transaction()`` (any engine; re-exported by
+    ``maigie_core.db``)."""
     context = connection_context.get()
     return context is not None and context.transaction_is_opened
 
@@ -144,14 +146,14 @@ class SqliteDatabase(peewee_async.SqliteDatabase):  # type: ignore[misc]
         return self._writer[1]
 
     async def aio_execute_sql(self, sql: str, params: Any = None, fetch_results: Any = None) -> Any:
-        if _in_transaction() or sql.lstrip()[:7].upper().startswith(_READ_ONLY):
+        if in_transaction() or sql.lstrip()[:7].upper().startswith(_READ_ONLY):
             return await super().aio_execute_sql(sql, params, fetch_results)
         async with self.writer_lock():
             return await super().aio_execute_sql(sql, params, fetch_results)
 
     @asynccontextmanager
     async def _aio_atomic(self, use_savepoint: bool = False) -> AsyncIterator[None]:
-        if _in_transaction():
+        if in_transaction():
             async with self._aio_atomic_unlocked(use_savepoint):
                 yield
             return

@@ -18,9 +18,16 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import peewee
-from peewee_async import connection_context
 
-from maigie_core import NotFound, Principal, ValidationFailed, emit, resolve_object, transaction
+from maigie_core import (
+    NotFound,
+    Principal,
+    ValidationFailed,
+    emit,
+    in_transaction,
+    resolve_object,
+    transaction,
+)
 from maigie_core.db import utcnow
 from maigie_core.pagination import encode_cursor
 from maigie_core.tiers import allowance, check_limit
@@ -43,11 +50,6 @@ def uid(raw: Any, what: str = "Goal") -> str:
 
 def rfc3339(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat(timespec="microseconds") + "Z"
-
-
-def _in_transaction() -> bool:
-    ctx = connection_context.get()
-    return ctx is not None and ctx.transaction_is_opened
 
 
 async def retrying(operation: Callable[[], Awaitable[T]]) -> T:
@@ -245,7 +247,7 @@ async def create_goal_doc(user: Principal, data: GoalCreate) -> tuple[dict[str, 
             await GoalTask.insert_many(rows).aio_execute()
 
     async def attempt() -> None:
-        if (data.tasks and not one_statement) or _in_transaction():
+        if (data.tasks and not one_statement) or in_transaction():
             async with transaction():  # a savepoint inside another transaction
                 await insert()
         else:

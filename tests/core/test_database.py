@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from maigie_core import transaction
+from maigie_core import in_transaction, transaction
 from maigie_core.db import database
 from maigie_core.db.migrations import MigrationError, applied, apply_migrations, pending
 from maigie_core.hookspecs import Migrations
@@ -52,6 +52,16 @@ async def test_failed_savepoint_keeps_the_outer_transaction(app) -> None:
                 await database.aio_execute_sql(insert, ("dropped",))
                 raise RuntimeError
     assert await _count() == 1
+
+
+async def test_in_transaction_says_whether_a_transaction_surrounds_the_caller(app) -> None:
+    assert not in_transaction()
+    async with transaction():
+        assert in_transaction()
+        async with transaction():  # a savepoint
+            assert in_transaction()
+        assert in_transaction()
+    assert not in_transaction()
 
 
 def test_migrations_are_tracked_per_owner_and_applied_once(make_app) -> None:
