@@ -37,10 +37,11 @@ def _settings(**overrides: Any) -> Settings:
 
 def _build_app(settings: Settings) -> Any:
     from maigie_core.app import create_app
+    from maigie_core.realtime.hypercorn_ws import IncompatibleServerError
 
     try:
         return create_app(settings)
-    except (PluginError, SettingsError, MigrationError, ValueError) as exc:
+    except (PluginError, SettingsError, MigrationError, ValueError, IncompatibleServerError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -85,6 +86,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 10
     config.include_server_header = False  # no software name to fingerprint; one header less
+    # hypercorn buffers a message up to this before the app sees it (default 16 MiB)
+    config.websocket_max_message_size = settings.REALTIME_MAX_MESSAGE_BYTES
     if settings.WORKERS > 1:
         from maigie_core.metrics import prepare_workers
         from maigie_core.workers import serve_workers

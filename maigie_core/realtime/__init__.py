@@ -24,9 +24,9 @@ from maigie_core.auth.state import EXTENSION as AUTH_EXTENSION
 from maigie_core.events import emit
 from maigie_core.openapi import component_schemas
 from maigie_core.realtime.backplane import MemoryBackplane, transient_frame
-from maigie_core.realtime.compression import configure as configure_compression
 from maigie_core.realtime.endpoint import EXTENSION, realtime_asgi
 from maigie_core.realtime.hub import Hub
+from maigie_core.realtime.hypercorn_ws import configure as configure_hypercorn
 from maigie_core.realtime.protocol import BROADCAST_CHANNEL, SCHEMA_MODELS
 from maigie_core.realtime.sessions import close_invalid
 from maigie_core.runtime import HealthCheck, Runtime
@@ -91,7 +91,7 @@ def graceful_shutdown(app: Quart, trigger: Callable[[], Awaitable[Any]]) -> Call
 
 def install_realtime(app: Quart, rt: Runtime) -> Hub:
     """Build the hub, make it the event journal, serve the socket, report in ``/health``."""
-    configure_compression(rt.settings.REALTIME_COMPRESSION)
+    configure_hypercorn(rt.settings.REALTIME_COMPRESSION, rt.settings.REALTIME_MAX_MESSAGE_BYTES)
     hub = Hub(rt.settings)
     hub.user_checker = close_invalid
     auth = app.extensions.get(AUTH_EXTENSION)
