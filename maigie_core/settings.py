@@ -96,7 +96,7 @@ class Settings(BaseModel):
     TASKS_IMMEDIATE: bool = False  # unit tests only: run tasks inline when enqueued
     # -- realtime and notifications (maigie_core.realtime, maigie_core.notifications) --
     REALTIME_AUTH_TIMEOUT: float = Field(5, gt=0)  # seconds to send `auth` without ?token=
-    REALTIME_MAX_MESSAGE_BYTES: int = Field(65_536, ge=256)  # larger client frames: close 1009
+    REALTIME_MAX_MESSAGE_BYTES: int = Field(65_536, ge=256)  # larger: 1009 before buffering
     REALTIME_MAX_SUBSCRIPTIONS: int = Field(100, ge=1)  # channels per socket
     REALTIME_MESSAGES_PER_SECOND: int = Field(20, ge=1)  # client messages; twice that: 4429
     REALTIME_SEND_QUEUE: int = Field(1_000, ge=10)  # unsent messages before closing (1013)

@@ -6,8 +6,9 @@ route: Quart adds two tasks and a queue per socket and yields to the event loop 
 every ``send``, which a fan-out to 1,000 sockets pays 1,000 times. Each socket runs two
 loops: the handler writes what the hub queued (so fan-out never waits for one slow
 client), a reader task parses and answers client messages. Nothing a client sends can
-crash either: bad frames get an ``error`` message, an oversized one closes with 1009,
-a flood with 4429.
+crash either: bad frames get an ``error`` message, a flood closes with 4429. A message
+over ``REALTIME_MAX_MESSAGE_BYTES`` never reaches it: hypercorn's stream closes 1009
+(:mod:`maigie_core.realtime.hypercorn_ws`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from maigie_core.realtime.protocol import (
     BROADCAST_CHANNEL,
     CLOSE_FLOODING,
     CLOSE_GOING_AWAY,
-    CLOSE_TOO_LARGE,
     CLOSE_UNAUTHENTICATED,
     ProtocolError,
     RealtimeAuth,
@@ -137,7 +137,7 @@ async def _credentials(hub: Hub, ws: Socket) -> tuple[str, int | None]:
     except TimeoutError:
         raise ProtocolError("UNAUTHORIZED", "Authenticate within a few seconds") from None
     try:
-        message = parse_client_frame(raw, settings.REALTIME_MAX_MESSAGE_BYTES)
+        message = parse_client_frame(raw)
     except ProtocolError as exc:
         raise ProtocolError("UNAUTHORIZED", f"Authenticate first ({exc.message})") from None
     if not isinstance(message, RealtimeAuth):
@@ -226,7 +226,6 @@ async def _answer(hub: Hub, conn: Connection, ws: Socket) -> None:
     """Answer the client's messages until the socket closes."""
     settings = hub.settings
     per_second = settings.REALTIME_MESSAGES_PER_SECOND
-    max_bytes = settings.REALTIME_MAX_MESSAGE_BYTES
     while conn.closing is None:
         raw = await ws.receive()
         count = conn.count_message(time.monotonic(), per_second)
@@ -245,12 +244,8 @@ async def _answer(hub: Hub, conn: Connection, ws: Socket) -> None:
                 )
             continue
         try:
-            message = parse_client_frame(raw, max_bytes)
-            await _handle(hub, conn, message)
+            await _handle(hub, conn, parse_client_frame(raw))
         except ProtocolError as exc:
-            if exc.code == "MESSAGE_TOO_LARGE":
-                conn.close(CLOSE_TOO_LARGE, exc.code, exc.message)
-                return
             conn.send(exc.as_message())
 
 

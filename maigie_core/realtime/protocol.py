@@ -18,7 +18,6 @@ from maigie_core.responses import MaigieJSONProvider
 
 # -- close codes ------------------------------------------------------------------------
 CLOSE_GOING_AWAY = 1001  # server shutdown
-CLOSE_TOO_LARGE = 1009  # a client frame above REALTIME_MAX_MESSAGE_BYTES
 CLOSE_TRY_AGAIN = 1013  # the client does not read: its send queue overflowed
 CLOSE_UNAUTHENTICATED = 4401  # no/invalid token, logged out, deactivated
 CLOSE_HEARTBEAT_TIMEOUT = 4408  # silent past WEBSOCKET_HEARTBEAT_TIMEOUT
@@ -133,9 +132,10 @@ class RealtimeResumed(BaseModel):
 
 class RealtimeError(BaseModel):
     """Server → client. Codes: ``UNAUTHORIZED``, ``SESSION_ENDED``, ``INVALID_MESSAGE``,
-    ``MESSAGE_TOO_LARGE``, ``INVALID_CHANNEL``, ``FORBIDDEN``, ``TOO_MANY_SUBSCRIPTIONS``,
-    ``RATE_LIMITED``, ``RESUME_TOO_OLD`` and ``EVENTS_LOST`` (refetch over REST),
-    ``HEARTBEAT_TIMEOUT``, ``SLOW_CONSUMER``, ``SERVER_SHUTDOWN``."""
+    ``INVALID_CHANNEL``, ``FORBIDDEN``, ``TOO_MANY_SUBSCRIPTIONS``, ``RATE_LIMITED``,
+    ``RESUME_TOO_OLD`` and ``EVENTS_LOST`` (refetch over REST), ``HEARTBEAT_TIMEOUT``,
+    ``SLOW_CONSUMER``, ``SERVER_SHUTDOWN``. (A message over ``REALTIME_MAX_MESSAGE_BYTES``
+    gets no error: the server closes 1009 before reading it.)"""
 
     type: Literal["error"] = "error"
     code: str
@@ -164,12 +164,13 @@ def dumps(message: dict[str, Any]) -> str:
     )
 
 
-def parse_client_frame(raw: str | bytes, max_bytes: int) -> Any:
-    """The client message in ``raw``; raises :class:`ProtocolError` for anything else."""
+def parse_client_frame(raw: str | bytes) -> Any:
+    """The client message in ``raw``; raises :class:`ProtocolError` for anything else.
+
+    Its size is already checked: hypercorn's stream closes 1009 above the limit
+    (:mod:`maigie_core.realtime.hypercorn_ws`)."""
     if isinstance(raw, bytes | bytearray):
         raise ProtocolError("INVALID_MESSAGE", "Send JSON text frames, not binary")
-    if len(raw) > max_bytes or (len(raw) * 4 > max_bytes and len(raw.encode()) > max_bytes):
-        raise ProtocolError("MESSAGE_TOO_LARGE", f"Messages are limited to {max_bytes} bytes")
     try:
         data = json.loads(raw)
     except ValueError:
