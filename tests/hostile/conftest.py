@@ -20,6 +20,7 @@ from quart import Quart
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hostile_support import Caller
+from served_support import Served, serving
 
 # No throttling in the way of hundreds of calls from one user in one test.
 UNTHROTTLED = {"LOGIN_RATE_PER_MINUTE": 100_000, "AI_CHAT_RATE_PER_MINUTE": 100_000}
@@ -61,3 +62,18 @@ async def alice(full_app: Quart) -> Caller:
 @pytest.fixture
 async def bob(full_app: Quart) -> Caller:
     return await Caller.register(full_app, "bob@example.com")
+
+
+@pytest.fixture
+async def served(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    make_app: Callable[..., Quart],
+    redis_settings: dict[str, Any],
+) -> AsyncIterator[Served]:
+    """``maigie serve`` (settings and ``workers`` by indirect parametrisation)."""
+    options = dict(getattr(request, "param", {}))
+    workers = options.pop("workers", 1)
+    make_app(entry_points=True)  # migrates the run's database (PostgreSQL: emptied after)
+    async with serving(tmp_path, {**redis_settings, **options}, workers) as server:
+        yield server
