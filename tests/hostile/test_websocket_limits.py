@@ -111,7 +111,7 @@ async def test_sockets_holding_unfinished_oversized_messages_are_closed_and_cost
     sending = [asyncio.create_task(ws.send(two_mib_then_wait())) for ws in sockets]
     closes = await asyncio.gather(*(until_closed(ws) for ws in sockets))
     assert closes == [(1009, [])] * 20
-    assert peak.growth_mib() < 10  # hypercorn alone: 20 x 2 MiB held
+    assert peak.growth_mib() < 16  # hypercorn alone: 20 x 2 MiB held
     release.set()
     await asyncio.gather(*sending, return_exceptions=True)
     await still_serves(served, token)
