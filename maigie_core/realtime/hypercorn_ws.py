@@ -145,7 +145,7 @@ class LimitedWSStream(WSStream):
 class DeclinedPerMessageDeflate(PerMessageDeflate):
     """permessage-deflate that the server never accepts."""
 
-    def accept(self, offer: str) -> None:  # type: ignore[override]
+    def accept(self, offer: str) -> None:
         return None
 
 
