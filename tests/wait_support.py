@@ -1,10 +1,12 @@
-"""Waiting for something another process, thread or task does (a module of its own:
-helpers named ``conftest`` collide across folders)."""
+"""Waiting for something another process, thread or task does, and the local ports
+servers under test listen on (a module of its own: helpers named ``conftest`` collide
+across folders)."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -38,6 +40,14 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.1)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 async def wait_for_port(port: int, within: float = 15) -> None:

@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Blueprint, Quart, Response, request
-from wait_support import eventually
+from wait_support import eventually, free_port, wait_for_port
 
 from maigie_core import hookimpl
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "realtime"))
-from rt_support import free_port, wait_for_port
 
 streams: dict[str, str] = {}  # stream name -> "running" | "closed"
 

@@ -11,7 +11,6 @@ import contextlib
 import io
 import json
 import logging
-import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ import pytest
 from auth_support import Api, bearer, last_mail
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
-from wait_support import wait_for_port
+from wait_support import free_port, wait_for_port
 from websockets.asyncio.client import connect
 
 from maigie_core.logs import configure_logging
@@ -147,12 +146,6 @@ async def test_hypercorn_access_log_is_redacted(make_app, tmp_path: Path) -> Non
     assert "/api/v1/realtime/ws?token=[redacted]" in text
     assert "Bearer [redacted]" in text
     assert token not in text and "st-987654" not in text and feed.removesuffix(".ics") not in text
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(

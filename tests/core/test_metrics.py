@@ -18,6 +18,7 @@ import pytest
 from auth_support import CHEAP_HASH, Api, assert_error, bearer
 from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
+from wait_support import free_port
 
 from maigie_core.runtime import runtime
 from maigie_core.tasks import store, task
@@ -190,14 +191,6 @@ async def test_queue_depth_counts_waiting_tasks(make_app) -> None:
     assert value(text, "maigie_task_queue_depth", state="scheduled") == 0
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str, token: str | None = None) -> str:
     request = urllib.request.Request(url, headers=bearer(token) if token else {})
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -207,7 +200,7 @@ def _get(url: str, token: str | None = None) -> str:
 def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
     """``maigie serve --workers 2`` in production: whichever worker answers a scrape, it
     counts every worker's requests; every worker writes JSON access lines."""
-    port = _free_port()
+    port = free_port()
     shared = tmp_path / "metrics"
     shared.mkdir()
     env = {

@@ -14,11 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
-from fault_support import free_port
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart
-from wait_support import wait_for_port
+from wait_support import free_port, wait_for_port
 
 
 class Served:

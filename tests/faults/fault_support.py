@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import httpx
+from wait_support import free_port
 
 T = TypeVar("T")
 
 #: Every request made while a service is down must be answered within this (seconds).
 FAIL_FAST = 4.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class TcpProxy:

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import sys
 import time
 import uuid
@@ -20,17 +19,12 @@ from typing import Any
 
 import httpx
 from auth_support import CHEAP_HASH, PASSWORD
+from wait_support import free_port
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 PER_SECOND = 5
 MAX_BYTES = 4096
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Served:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,26 +13,6 @@ from auth_support import Api
 from quart import Quart
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def wait_for_port(port: int, deadline: float = 15.0) -> None:
-    end = time.monotonic() + deadline
-    while True:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            if time.monotonic() > end:
-                raise
-            await asyncio.sleep(0.05)
 
 
 class Server:

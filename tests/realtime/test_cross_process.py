@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from auth_support import CHEAP_HASH, PASSWORD
-from rt_support import connected, drop_keys, events, free_port, recv, recv_until, wait_for_port
-from wait_support import eventually
+from rt_support import connected, drop_keys, events, recv, recv_until
+from wait_support import eventually, free_port, wait_for_port
 from websockets.exceptions import ConnectionClosed
 
 HERE = Path(__file__).resolve().parent

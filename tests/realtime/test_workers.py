@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 from auth_support import CHEAP_HASH, PASSWORD
-from rt_support import close_code, connected, free_port, wait_for_port
+from rt_support import close_code, connected
+from wait_support import free_port, wait_for_port
 
 
 async def test_sigterm_closes_the_sockets_of_every_worker_with_1001(tmp_path: Path) -> None:

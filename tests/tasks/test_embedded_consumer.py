@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import maigie_tasktest as plugin
-from wait_support import eventually
+from wait_support import eventually, free_port
 
 from maigie_core.tasks import store, task_result
 
@@ -48,12 +47,6 @@ async def _after_stop(h) -> list:
         await db.aio_close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("w") as out:
         return subprocess.Popen(
@@ -84,7 +77,7 @@ async def _health_when_worker_is_up(port: int, log: Path) -> dict:
 
 async def test_maigie_serve_alone_runs_the_whole_system(make_harness) -> None:
     h = make_harness()
-    port = _free_port()
+    port = free_port()
     serve = _start_serve(dict(h.env, PORT=str(port)), h.tmp / "serve.log")
     try:
         body = await _health_when_worker_is_up(port, h.tmp / "serve.log")
