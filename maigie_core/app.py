@@ -67,6 +67,7 @@ def create_app(
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
         connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
         statement_timeout=settings.DATABASE_STATEMENT_TIMEOUT,
+        network_timeout=settings.DATABASE_NETWORK_TIMEOUT,
     )
     host = PluginHost(
         enabled_state=read_plugin_state(db),

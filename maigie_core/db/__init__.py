@@ -25,7 +25,7 @@ from peewee_async.pool import PoolBackend
 from psycopg.conninfo import conninfo_to_dict
 
 from maigie_core import events
-from maigie_core.db.postgres import PgPool, execute_prepared
+from maigie_core.db.postgres import PgPool, execute_prepared, keepalive_options
 from maigie_core.db.sqlite import SqliteDatabase, in_transaction
 
 __all__ = [
@@ -117,8 +117,10 @@ class PostgresPoolBackend(PoolBackend):  # type: ignore[misc]
 
     async def create(self) -> None:
         params = self.connect_params
+        network_timeout = params.get("network_timeout", 0)
         kwargs: dict[str, Any] = {
             "connect_timeout": max(1, round(params.get("connect_timeout", 3))),
+            **keepalive_options(network_timeout),
         }
         if params.get("statement_timeout"):  # a query stuck on a lock ends as a 503
             own = conninfo_to_dict(params["conninfo"]).get("options") or ""
@@ -130,6 +132,11 @@ class PostgresPoolBackend(PoolBackend):  # type: ignore[misc]
             min_size=params.get("min_size", 1),
             max_size=params.get("max_size", 10),
             timeout=params.get("timeout", 5),
+            # the server ends a statement after statement_timeout: no reply well after
+            # that means it is gone (a partition, a frozen host)
+            reply_timeout=params["statement_timeout"] + network_timeout
+            if params.get("statement_timeout") and network_timeout
+            else None,
         )
         await pool.open()
         self.pool = pool
@@ -177,12 +184,15 @@ def open_database(
     pool_timeout: float = 5.0,
     connect_timeout: float = 3.0,
     statement_timeout: float = 0,
+    network_timeout: float = 0,
 ) -> Database:
     """Create (not connect) the database for ``url``: ``sqlite:///path`` or ``postgresql://``.
 
     PostgreSQL: a request waits at most ``pool_timeout`` seconds for a pooled
     connection, a new connection at most ``connect_timeout`` (whole seconds, >= 1), a
-    statement of the pool at most ``statement_timeout`` (0: no limit).
+    statement of the pool at most ``statement_timeout`` (0: no limit); a connection
+    whose server went silent fails within about ``network_timeout`` (0: the kernel's
+    defaults), a statement's reply is awaited ``statement_timeout + network_timeout``.
     """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
@@ -202,6 +212,7 @@ def open_database(
             user=unquote(parts.username or "") or None,
             password=unquote(parts.password or "") or None,
             connect_timeout=max(1, round(connect_timeout)),
+            **keepalive_options(network_timeout),
             pool_params={
                 "conninfo": conninfo,
                 "min_size": pool_min,
@@ -209,6 +220,7 @@ def open_database(
                 "timeout": pool_timeout,
                 "connect_timeout": connect_timeout,
                 "statement_timeout": statement_timeout,
+                "network_timeout": network_timeout,
             },
         )
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")

@@ -17,6 +17,14 @@ cursor machinery (a generator driven through a future and a timer per wait) cost
 
 Everything else (peewee-async queries, transactions) uses the same connections as
 before: they are plain ``psycopg.AsyncConnection`` objects.
+
+A server that stops answering without closing the connection (packets dropped by a
+partition, a frozen host or proxy) is bounded twice: :func:`keepalive_options` make the
+kernel give up on the socket within about ``network_timeout`` s (TCP keepalives while
+waiting for a reply, ``tcp_user_timeout`` while a request is unacknowledged), and a
+statement waits at most ``reply_timeout`` s for its reply (the server's own
+``statement_timeout`` plus ``network_timeout``), after which its connection is closed:
+either way an ``OperationalError``, a 503.
 """
 
 from __future__ import annotations
@@ -34,12 +42,35 @@ from psycopg import abc, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
 
-__all__ = ["PgConnection", "PgPool", "PoolTimeout", "execute_prepared"]
+__all__ = ["NoReply", "PgConnection", "PgPool", "PoolTimeout", "execute_prepared"]
 
 
 class PoolTimeout(psycopg.OperationalError):
     """No connection could be had in time (or the pool is closed): a 503, like any
     operational database error."""
+
+
+class NoReply(psycopg.OperationalError):
+    """The server did not answer a statement within the connection's ``reply_timeout``."""
+
+
+def keepalive_options(network_timeout: float) -> dict[str, int]:
+    """libpq options failing a connection whose server went silent within ≈ ``network_timeout`` s.
+
+    Without them the kernel notices only after ≈ 15 minutes of retransmissions (data
+    unacknowledged) or never (a connection waiting for a reply sends nothing). On Linux
+    ``tcp_user_timeout`` also ends unanswered keepalive probes. ``0``: none (kernel defaults).
+    """
+    if network_timeout <= 0:
+        return {}
+    whole = max(1, round(network_timeout))
+    return {
+        "keepalives": 1,
+        "keepalives_idle": max(1, whole // 2),
+        "keepalives_interval": max(1, whole // 6),
+        "keepalives_count": 3,
+        "tcp_user_timeout": round(network_timeout * 1000),
+    }
 
 
 _OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
@@ -53,15 +84,34 @@ class PgConnection(psycopg.AsyncConnection[Any]):
 
     prepared: set[bytes]
     transformer: abc.Transformer | None
+    reply_timeout: float | None  # seconds a statement waits for its reply; None: no limit
 
     @classmethod
-    async def open(cls, conninfo: str, **kwargs: Any) -> PgConnection:
+    async def open(
+        cls, conninfo: str, reply_timeout: float | None = None, **kwargs: Any
+    ) -> PgConnection:
         conn = await cls.connect(
             conninfo, autocommit=True, cursor_factory=psycopg.AsyncClientCursor, **kwargs
         )
         conn.prepared = set()
         conn.transformer = None
+        conn.reply_timeout = reply_timeout
         return conn
+
+    async def wait(
+        self,
+        gen: Any,
+        interval: float = 0.1,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> Any:
+        """psycopg's wait (its signature) for every statement, bounded by ``reply_timeout``."""
+        try:
+            return await super().wait(
+                gen, interval, self.reply_timeout if timeout is None else timeout
+            )
+        except pg_errors._WaitTimeout:  # psycopg's own "no answer in time" (an OperationalError)
+            await self.close()  # mid-protocol: never reusable
+            raise NoReply(f"the database did not answer within {self.reply_timeout} s") from None
 
 
 class PgPool:
@@ -83,9 +133,11 @@ class PgPool:
         min_size: int = 1,
         max_size: int = 10,
         timeout: float = 5.0,
+        reply_timeout: float | None = None,
     ) -> None:
         self.conninfo = conninfo
         self.kwargs = kwargs or {}
+        self.reply_timeout = reply_timeout
         self.min_size = min(min_size, max_size)
         self.max_size = max_size
         self.timeout = timeout
@@ -109,7 +161,7 @@ class PgPool:
     async def _connect(self) -> PgConnection:
         self.size += 1
         try:
-            return await PgConnection.open(self.conninfo, **self.kwargs)
+            return await PgConnection.open(self.conninfo, self.reply_timeout, **self.kwargs)
         except Exception as exc:
             self.size -= 1
             # The server is unreachable: every request waiting for a connection gets its
@@ -231,64 +283,73 @@ def _statement(sql: str) -> tuple[bytes, bytes, int]:
     return found
 
 
-async def _wait_readable(pgconn: pq.abc.PGconn) -> None:
-    """Until the pending result can be read without blocking (the socket read as it comes)."""
+async def _wait_socket(conn: PgConnection, deadline: float | None, *, flush: bool) -> None:
+    """Until the pending flush (``flush``) or result completes, as the socket allows.
+
+    Past ``deadline`` (loop time) the server is taken for gone: :class:`NoReply`.
+    """
     loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
+    pgconn = conn.pgconn
+    done: asyncio.Future[None] = loop.create_future()
     fd = pgconn.socket
 
-    def readable() -> None:
-        if ready.done():
+    def ready() -> None:
+        if done.done():
             return
         try:
-            pgconn.consume_input()
+            if flush:
+                finished = not pgconn.flush()
+            else:
+                pgconn.consume_input()
+                finished = not pgconn.is_busy()
         except psycopg.OperationalError as exc:  # the connection broke
-            ready.set_exception(exc)
+            done.set_exception(exc)
             return
-        if not pgconn.is_busy():
-            ready.set_result(None)
+        if finished:
+            done.set_result(None)
 
-    loop.add_reader(fd, readable)
+    def expired() -> None:
+        if not done.done():
+            done.set_exception(
+                NoReply(f"the database did not answer within {conn.reply_timeout} s")
+            )
+
+    if flush:
+        loop.add_writer(fd, ready)
+    else:
+        loop.add_reader(fd, ready)
+    timer = None if deadline is None else loop.call_at(deadline, expired)
     try:
-        await ready
+        await done
     finally:
-        loop.remove_reader(fd)
-
-
-async def _wait_flushed(pgconn: pq.abc.PGconn) -> None:
-    loop = asyncio.get_running_loop()
-    flushed: asyncio.Future[None] = loop.create_future()
-
-    def writable() -> None:
-        if flushed.done():
-            return
-        try:
-            if not pgconn.flush():
-                flushed.set_result(None)
-        except psycopg.OperationalError as exc:
-            flushed.set_exception(exc)
-
-    loop.add_writer(pgconn.socket, writable)
-    try:
-        await flushed
-    finally:
-        loop.remove_writer(pgconn.socket)
+        if flush:
+            loop.remove_writer(fd)
+        else:
+            loop.remove_reader(fd)
+        if timer is not None:
+            timer.cancel()
 
 
 async def _result(conn: PgConnection) -> pq.abc.PGresult:
     """Flush what was sent and collect the statement's result (raising its error)."""
     pgconn = conn.pgconn
-    if pgconn.flush():  # a statement larger than the socket buffer: send it as it drains
-        await _wait_flushed(pgconn)
+    limit = conn.reply_timeout
+    deadline = None if limit is None else asyncio.get_running_loop().time() + limit
     final: pq.abc.PGresult | None = None
-    while True:
-        if pgconn.is_busy():
-            await _wait_readable(pgconn)
-        result = pgconn.get_result()
-        if result is None:
-            break
-        if final is None or final.status in _OK:
-            final = result
+    try:
+        if pgconn.flush():  # a statement larger than the socket buffer: send it as it drains
+            await _wait_socket(conn, deadline, flush=True)
+        while True:
+            if pgconn.is_busy():
+                await _wait_socket(conn, deadline, flush=False)
+            result = pgconn.get_result()
+            if result is None:
+                break
+            if final is None or final.status in _OK:
+                final = result
+    except NoReply:
+        await conn.close()  # mid-protocol: never reusable
+        raise
     if final is None:
         raise psycopg.OperationalError("the server returned no result")
     if final.status not in _OK:

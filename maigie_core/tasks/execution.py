@@ -147,6 +147,7 @@ class TaskThread:
             4,
             pool_timeout=settings.DATABASE_POOL_TIMEOUT,
             connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
+            network_timeout=settings.DATABASE_NETWORK_TIMEOUT,
         )
         self.db.set_allow_sync(True)  # this object is used by this thread only
         self.redis: Any = None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -12,7 +14,8 @@ import psycopg
 import pytest
 
 from maigie_core.db import PostgresDatabase, open_database, postgres
-from maigie_core.db.postgres import PgPool, PoolTimeout
+from maigie_core.db.postgres import PgConnection, PgPool, PoolTimeout
+from maigie_core.runtime import runtime
 
 
 @pytest.fixture
@@ -78,13 +81,13 @@ async def test_a_statement_larger_than_the_socket_buffer(
     db: PostgresDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     waited: list[int] = []
-    wait_flushed = postgres._wait_flushed
+    wait_socket = postgres._wait_socket
 
-    async def counting(pgconn: object) -> None:
-        waited.append(1)
-        await wait_flushed(pgconn)  # type: ignore[arg-type]
+    async def counting(conn: PgConnection, deadline: float | None, *, flush: bool) -> None:
+        waited.extend([1] if flush else [])
+        await wait_socket(conn, deadline, flush=flush)
 
-    monkeypatch.setattr(postgres, "_wait_flushed", counting)
+    monkeypatch.setattr(postgres, "_wait_socket", counting)
     big = "x" * 20_000_000  # more than the kernel takes at once: sent as the socket drains
     row = await db.aio_execute_prepared("SELECT length(%s::text)", (big,), "one")
     assert row == (20_000_000,) and waited
@@ -205,3 +208,19 @@ async def test_when_the_server_is_unreachable_waiters_fail_at_once(pg_url: str) 
     assert all("unreachable" in str(r) for r in results)
     assert pool.size == 0 and not pool.waiters
     await pool.close()
+
+
+async def test_the_apps_connections_carry_the_network_timeout(make_app, pg_url: str) -> None:
+    app = make_app(DATABASE_URL=pg_url, DATABASE_NETWORK_TIMEOUT=4)
+    async with app.test_app():
+        pool = pool_of(runtime(app).db)
+        conn = await pool.acquire()
+        sock = socket.socket(fileno=os.dup(conn.pgconn.socket))  # a second handle only
+        try:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 4000
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 2
+        finally:
+            sock.close()
+            pool.release_nowait(conn)
+        assert conn.reply_timeout == 30 + 4  # DATABASE_STATEMENT_TIMEOUT + the network's

@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from wait_support import free_port
@@ -17,12 +18,25 @@ T = TypeVar("T")
 FAIL_FAST = 4.0
 
 
+def via(url: str, port: int) -> str:
+    """``url`` (credentials, database and query kept) pointed at 127.0.0.1:``port``."""
+    parts = urlsplit(url)
+    credentials, _, _ = parts.netloc.rpartition("@")
+    host = f"127.0.0.1:{port}"
+    return urlunsplit(parts._replace(netloc=f"{credentials}@{host}" if credentials else host))
+
+
 class TcpProxy:
-    """Forwards 127.0.0.1:``port`` to a real service, until :meth:`cut`.
+    """Forwards 127.0.0.1:``port`` to a real service, until :meth:`cut` or :meth:`blackhole`.
 
     ``cut()`` closes every open connection and stops listening, so new connections are
     refused: to the app the service is gone (a crash, a network partition that resets
     connections). ``restore()`` listens again on the same port.
+
+    ``blackhole()`` keeps every connection open and accepts new ones, but forwards
+    nothing (nor a close) until ``resume()``: a service that stops answering without a
+    reset. The kernel still acknowledges what the app sends (the proxy is local), so this
+    is the service's silence, not a packet drop (``test_packet_drop.py`` drops packets).
     """
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
@@ -31,6 +45,15 @@ class TcpProxy:
         self.server: asyncio.Server | None = None
         self.writers: set[asyncio.StreamWriter] = set()
         self.accepted = 0
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    def blackhole(self) -> None:
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        """Forward again, what was held first (as TCP delivers it once a partition heals)."""
+        self.flowing.set()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(
@@ -55,12 +78,15 @@ class TcpProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
+        self.writers.add(writer)
+        await self.flowing.wait()
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
+            self.writers.discard(writer)
             writer.transport.abort()
             return
-        self.writers.update((writer, up_writer))
+        self.writers.add(up_writer)
         await asyncio.gather(
             self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
         )
@@ -68,10 +94,13 @@ class TcpProxy:
             self.writers.discard(w)
             w.transport.abort()
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.IncompleteReadError):
-            while data := await reader.read(65536):
+            while True:
+                data = await reader.read(65536)
+                await self.flowing.wait()  # a blackhole holds bytes, and a close, alike
+                if not data:
+                    break
                 writer.write(data)
                 await writer.drain()
         writer.transport.abort()

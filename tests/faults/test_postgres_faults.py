@@ -6,7 +6,7 @@ No restart of the app in between: the same server, the same pool.
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -18,6 +18,7 @@ from fault_support import (
     fails_fast,
     register,
     timed,
+    via,
 )
 from wait_support import eventually
 
@@ -25,25 +26,20 @@ PASSWORD = "correct horse battery"
 APP_NAME = "maigie-faults"
 
 
-def _with_port(url: str, port: int) -> str:
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)
-    host = f"127.0.0.1:{port}"
-    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) > 1 else host))
+@pytest.fixture
+async def pg_proxy(pg_url):
+    """A proxy in front of the run's PostgreSQL that the test can cut or blackhole."""
+    proxy = TcpProxy(urlsplit(pg_url).port or 5432)
+    await proxy.start()
+    yield proxy
+    proxy.resume()
+    await proxy.close()
 
 
 @pytest.fixture
-async def proxied(serve_app, pg_url):
-    """A served app whose PostgreSQL is reached through a proxy the test can cut."""
-    proxy = TcpProxy(urlsplit(pg_url).port or 5432)
-    await proxy.start()
-    try:
-        yield (
-            proxy,
-            await serve_app(DATABASE_URL=_with_port(pg_url, proxy.port), DATABASE_POOL_MAX=4),
-        )
-    finally:
-        await proxy.close()
+async def proxied(serve_app, pg_url, pg_proxy):
+    """A served app whose PostgreSQL is reached through ``pg_proxy``."""
+    return pg_proxy, await serve_app(DATABASE_URL=via(pg_url, pg_proxy.port), DATABASE_POOL_MAX=4)
 
 
 async def _ok(http, path: str, headers=None) -> bool:
@@ -123,6 +119,49 @@ async def test_a_cut_in_the_middle_of_a_load_gives_503s_never_500s_or_hangs(prox
     assert set(statuses) <= {200, 503} and 503 in statuses
     assert slowest < FAIL_FAST, f"slowest request {slowest:.2f} s"
     assert statuses[-8:] == [200] * 8  # recovered while the load went on
+
+
+async def test_a_silent_postgres_gives_503s_within_the_bound_then_the_app_recovers(
+    serve_app, pg_url, pg_proxy
+) -> None:
+    # a reply is awaited STATEMENT_TIMEOUT + NETWORK_TIMEOUT = 2 s, a connection 1 s,
+    # a pooled one 2 s: every request is answered within FAIL_FAST
+    server = await serve_app(
+        DATABASE_URL=via(pg_url, pg_proxy.port),
+        DATABASE_POOL_MAX=4,
+        DATABASE_POOL_TIMEOUT=2,
+        DATABASE_CONNECT_TIMEOUT=1,
+        DATABASE_STATEMENT_TIMEOUT=1,
+        DATABASE_NETWORK_TIMEOUT=1,
+    )
+    http = server.http
+    auth = bearer((await register(http, "eve@example.com", PASSWORD))["access_token"])
+    warm = await asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(8)))
+    assert {r.status_code for r in warm} == {200}  # idle pooled connections, soon silent
+
+    pg_proxy.blackhole()  # connections stay open; nothing comes back
+
+    for _ in range(3):  # each takes a pooled connection that never answers
+        assert_unavailable(await fails_fast(http.get("/api/v1/auth/me", headers=auth)))
+    patch = await fails_fast(http.patch("/api/v1/auth/me", headers=auth, json={"name": "X"}))
+    assert_unavailable(patch)
+    burst, took = await timed(
+        asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(10)))
+    )
+    assert took < FAIL_FAST and {r.status_code for r in burst} == {503}
+    ready = await fails_fast(http.get("/ready"))
+    assert ready.json() == {"ready": False}
+
+    pg_proxy.resume()
+    _, recovered_in = await eventually(
+        lambda: _ok(http, "/api/v1/auth/me", auth), within=10, what="recovery"
+    )
+    assert recovered_in < 5, f"took {recovered_in:.1f} s to recover"
+    burst = await asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(12)))
+    assert {r.status_code for r in burst} == {200}
+    patched = await http.patch("/api/v1/auth/me", headers=auth, json={"name": "Eve"})
+    assert patched.status_code == 200, patched.text
+    assert (await http.get("/api/v1/auth/me", headers=auth)).json()["name"] == "Eve"
 
 
 async def _terminate(pg_url: str) -> int:

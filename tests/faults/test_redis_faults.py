@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from fault_support import (
@@ -25,6 +25,7 @@ from fault_support import (
     bearer,
     fails_fast,
     register,
+    via,
 )
 from quart import Blueprint
 from wait_support import eventually
@@ -55,10 +56,6 @@ class PingPlugin:
         return [TierLimit("faults.pings", "Pings a day", {"free": 100}, period="day")]
 
 
-def _via(url: str, port: int) -> str:
-    return urlunsplit(urlsplit(url)._replace(netloc=f"127.0.0.1:{port}"))
-
-
 async def _drop(url: str, prefix: str) -> None:
     client = aioredis.Redis.from_url(url)
     try:
@@ -76,7 +73,7 @@ async def test_redis_down_degrades_as_documented_then_recovers(serve_app, redis_
     try:
         server = await serve_app(
             plugins={"faultpings": PingPlugin()},
-            REDIS_URL=_via(redis_url, proxy.port),
+            REDIS_URL=via(redis_url, proxy.port),
             REDIS_KEY_PREFIX=prefix,
             TASKS_IMMEDIATE=False,  # the real Redis queue (no consumer: tasks just wait)
             LOGIN_RATE_PER_MINUTE=3,
