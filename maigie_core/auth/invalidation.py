@@ -14,11 +14,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-from redis.asyncio.client import PubSub
+from typing import TYPE_CHECKING
 
 from maigie_core.auth.user_cache import UserCache
+from maigie_core.redis_client import ListeningPubSub
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -26,18 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("maigie.auth")
 
 CLEAR_ALL = "*"
-
-
-class _NotifyingPubSub(PubSub):
-    """A PubSub that reports every (re)connection, where messages may have been lost."""
-
-    def __init__(self, *args: Any, on_connect: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._notify = on_connect
-
-    async def on_connect(self, connection: Any) -> None:
-        await super().on_connect(connection)
-        self._notify()
 
 
 class UserInvalidation:
@@ -68,16 +55,12 @@ class UserInvalidation:
         if self.redis is None or not self.cache.enabled:
             return
         while True:
-            pubsub = _NotifyingPubSub(
-                self.redis.connection_pool,
-                ignore_subscribe_messages=True,
-                on_connect=lambda: self.cache.set_live(True),
-            )
+            pubsub = ListeningPubSub(self.redis, on_connect=lambda: self.cache.set_live(True))
             try:
                 await pubsub.subscribe(self.channel)
                 self.cache.set_live(True)
                 while True:
-                    message = await pubsub.get_message(timeout=1.0)
+                    message = await pubsub.next_message()
                     if message is None:
                         continue
                     data = message.get("data")

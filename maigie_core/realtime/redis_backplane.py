@@ -26,16 +26,15 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from redis.asyncio.client import PubSub
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from maigie_core.events import Event, EventBus, numbered
 from maigie_core.realtime.backplane import frame_tail
 from maigie_core.realtime.log import Entry, Replay
 from maigie_core.realtime.redis_scripts import RECORD, REPLAY
+from maigie_core.redis_client import ListeningPubSub
 from maigie_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -47,18 +46,6 @@ log = logging.getLogger("maigie.realtime")
 
 _UNAVAILABLE = (RedisError, OSError, asyncio.TimeoutError)
 _NOT_YET = 2**62  # the memory log's floor until the first subscription
-
-
-class _NotifyingPubSub(PubSub):
-    """A PubSub that reports every (re)connection, after which messages may be lost."""
-
-    def __init__(self, *args: Any, on_connect: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._notify = on_connect
-
-    async def on_connect(self, connection: Any) -> None:
-        await super().on_connect(connection)
-        self._notify()
 
 
 def _text(value: Any) -> str:
@@ -214,11 +201,7 @@ class RedisBackplane:
         channels = [self.k_pub] + ([self.invalidation_channel] if self.invalidation_channel else [])
         delay = 0.1
         while True:
-            pubsub = _NotifyingPubSub(
-                self.redis.connection_pool,
-                ignore_subscribe_messages=True,
-                on_connect=self._reconnected,
-            )
+            pubsub = ListeningPubSub(self.redis, on_connect=self._reconnected)
             try:
                 await pubsub.subscribe(*channels)
                 self._catch_up_needed = True  # the first connection does not call on_connect
@@ -228,7 +211,7 @@ class RedisBackplane:
                         await self._catch_up()
                         self.subscribed.set()
                         delay = 0.1
-                    message = await pubsub.get_message(timeout=1.0)
+                    message = await pubsub.next_message()
                     if self._catch_up_needed:  # reconnected inside get_message
                         self._catch_up_needed = False
                         await self._catch_up()

@@ -112,10 +112,12 @@ async def timed(call: Awaitable[T]) -> tuple[T, float]:
     return result, time.monotonic() - start
 
 
-async def fails_fast(call: Awaitable[httpx.Response], status: int = 503) -> httpx.Response:
-    """Await a request made while a service is down: answered within FAIL_FAST, ``status``."""
+async def fails_fast(
+    call: Awaitable[httpx.Response], status: int = 503, within: float = FAIL_FAST
+) -> httpx.Response:
+    """Await a request made while a service is down: answered ``within`` s, ``status``."""
     response, took = await timed(call)
-    assert took < FAIL_FAST, f"{response.request.url} took {took:.2f} s"
+    assert took < within, f"{response.request.url} took {took:.2f} s"
     assert response.status_code == status, response.text
     return response
 
