@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import select
 from collections import deque
@@ -44,10 +45,16 @@ from psycopg.adapt import PyFormat, Transformer
 
 __all__ = ["NoReply", "PgConnection", "PgPool", "PoolTimeout", "execute_prepared"]
 
+log = logging.getLogger("maigie.db")
+
 
 class PoolTimeout(psycopg.OperationalError):
     """No connection could be had in time (or the pool is closed): a 503, like any
     operational database error."""
+
+
+class _Refused(psycopg.OperationalError):
+    """A new connection failed while others of the pool are open: wait for one of them."""
 
 
 class NoReply(psycopg.OperationalError):
@@ -119,10 +126,15 @@ class PgPool:
 
     ``min_size`` connections are opened at start when the server answers (a server that
     is down then makes requests fail with 503 until it is back, not the app's start).
-    Connections are opened on demand, so the pool is back as soon as the server is; a
-    failed attempt fails every waiting request at once (503s now, not after
-    ``timeout``); an idle connection the server closed is noticed at checkout (one
-    ``select``) and replaced.
+    Connections are opened on demand, so the pool is back as soon as the server is; an
+    idle connection the server closed is noticed at checkout (one ``select``) and
+    replaced. A failed attempt to open one:
+
+    - with none of ours open, the server is unreachable: every waiting request fails at
+      once (503s now, not after ``timeout``);
+    - with some open, busy with other requests, the server is there but gives no more
+      (``too many clients``, a role's connection limit): the request waits for one of
+      ours (up to ``timeout``), as do later ones while others are waiting.
     """
 
     def __init__(
@@ -143,6 +155,7 @@ class PgPool:
         self.timeout = timeout
         self.idle: list[PgConnection] = []
         self.size = 0  # connections open or being opened, idle or not
+        self.opening = 0  # of which being opened
         self.waiters: deque[asyncio.Future[PgConnection | None]] = deque()
         self.closing: set[asyncio.Task[None]] = set()
         self.closed = False
@@ -160,10 +173,15 @@ class PgPool:
 
     async def _connect(self) -> PgConnection:
         self.size += 1
+        self.opening += 1
         try:
-            return await PgConnection.open(self.conninfo, self.reply_timeout, **self.kwargs)
+            conn = await PgConnection.open(self.conninfo, self.reply_timeout, **self.kwargs)
         except Exception as exc:
             self.size -= 1
+            self.opening -= 1
+            if self.size > self.opening:  # some of ours are open: they will come back
+                log.warning("PostgreSQL gave no new connection, waiting for the pool's: %s", exc)
+                raise _Refused(str(exc)) from exc
             # The server is unreachable: every request waiting for a connection gets its
             # 503 now rather than at the end of the pool timeout.
             error = psycopg.OperationalError(f"the database is unreachable: {exc}")
@@ -174,24 +192,44 @@ class PgPool:
             raise error from exc
         except BaseException:
             self.size -= 1
+            self.opening -= 1
             self._wake(None)  # cancelled: a waiter may open the connection instead
             raise
+        self.opening -= 1
+        return conn
 
     async def acquire(self) -> PgConnection:
         if self.closed:
             raise PoolTimeout("the connection pool is closed")
-        while self.idle:
-            conn = self.idle.pop()
-            if not _lost(conn):
-                return conn
-            self._discard(conn)  # the server closed it while idle: take or open another
-        if self.size < self.max_size:
-            return await self._connect()
+        deadline: float | None = None
+        may_open = True
+        while True:
+            while self.idle:
+                conn = self.idle.pop()
+                if not _lost(conn):
+                    return conn
+                self._discard(conn)  # the server closed it while idle: take or open another
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + self.timeout
+                may_open = not self.waiters  # a newcomer queues behind waiting requests
+            if may_open and self.size < self.max_size:
+                try:
+                    return await self._connect()
+                except _Refused:
+                    may_open = False
+                    continue  # one of ours may have come back meanwhile
+            given = await self._wait(deadline)
+            if given is not None:
+                return given
+            may_open = True  # one of ours was dropped: room for a new one
+
+    async def _wait(self, deadline: float) -> PgConnection | None:
+        """A connection handed back by a request, or ``None``: the right to open one."""
         waiter: asyncio.Future[PgConnection | None] = asyncio.get_running_loop().create_future()
         self.waiters.append(waiter)
         try:
-            async with asyncio.timeout(self.timeout):
-                given = await waiter
+            async with asyncio.timeout_at(deadline):
+                return await waiter
         except BaseException as exc:
             if not waiter.done():
                 self.waiters.remove(waiter)
@@ -205,7 +243,6 @@ class PgPool:
             if isinstance(exc, TimeoutError):
                 raise PoolTimeout(f"no connection available after {self.timeout} s") from None
             raise
-        return given if given is not None else await self._connect()
 
     def release_nowait(self, conn: PgConnection) -> None:
         if (

@@ -8,6 +8,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, datetime
+from urllib.parse import urlsplit, urlunsplit
 
 import peewee
 import psycopg
@@ -224,3 +225,55 @@ async def test_the_apps_connections_carry_the_network_timeout(make_app, pg_url: 
             sock.close()
             pool.release_nowait(conn)
         assert conn.reply_timeout == 30 + 4  # DATABASE_STATEMENT_TIMEOUT + the network's
+
+
+@pytest.fixture
+async def limited_url(pg_url: str) -> AsyncIterator[str]:
+    """A URL of the run's database as a role allowed 2 connections (created for the test)."""
+    parts = urlsplit(pg_url)
+    role = f"{parts.path.lstrip('/')}_limited"[:63]  # one per test database
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as admin:
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD 'limited' CONNECTION LIMIT 2")
+        host = parts.netloc.rpartition("@")[2]
+        yield urlunsplit(parts._replace(netloc=f"{role}:limited@{host}"))
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", [role]
+        )
+        await admin.execute(f'DROP ROLE "{role}"')
+
+
+async def test_requests_wait_for_busy_connections_when_the_server_gives_no_more(
+    limited_url: str,
+) -> None:
+    db = open_database(limited_url, pool_min=1, pool_max=6, pool_timeout=10)
+    await db.aio_connect()
+    try:
+
+        async def query(i: int) -> int:
+            async with db.aio_connection():
+                row = await db.aio_execute_prepared(
+                    "SELECT %s::int FROM pg_sleep(0.1)", (i,), "one"
+                )
+            return int(row[0])
+
+        # 12 at once on a pool of 6, of which the server allows 2: the refused ones wait
+        assert await asyncio.gather(*(query(i) for i in range(12))) == list(range(12))
+        assert pool_of(db).size == 2
+        assert await asyncio.gather(*(query(i) for i in range(4))) == list(range(4))
+    finally:
+        await db.aio_close()
+
+
+async def test_with_none_of_its_own_open_a_refused_pool_fails_at_once(limited_url: str) -> None:
+    async with (
+        await psycopg.AsyncConnection.connect(limited_url),
+        await psycopg.AsyncConnection.connect(limited_url),  # the role's 2, taken elsewhere
+    ):
+        pool = PgPool(limited_url, max_size=4, timeout=10)
+        waiting = [asyncio.create_task(pool.acquire()) for _ in range(3)]
+        results = await asyncio.wait_for(asyncio.gather(*waiting, return_exceptions=True), 5)
+        assert all(isinstance(r, psycopg.OperationalError) for r in results), results
+        assert "too many connections" in str(results[0])
+        assert pool.size == 0 and not pool.waiters
+        await pool.close()
