@@ -25,7 +25,8 @@ from peewee_async.pool import PoolBackend
 from psycopg.conninfo import conninfo_to_dict
 
 from maigie_core import events
-from maigie_core.db.postgres import PgPool, execute_prepared, keepalive_options
+from maigie_core.db.postgres import PgPool, keepalive_options
+from maigie_core.db.prepared import execute_prepared
 from maigie_core.db.sqlite import SqliteDatabase, in_transaction
 
 __all__ = [

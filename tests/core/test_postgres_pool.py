@@ -1,4 +1,4 @@
-"""PostgreSQL's lean pool and prepared statements (``maigie_core.db.postgres``), for real."""
+"""PostgreSQL's lean pool and prepared statements (``maigie_core.db.postgres``, ``prepared``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import peewee
 import psycopg
 import pytest
 
-from maigie_core.db import PostgresDatabase, open_database, postgres
+from maigie_core.db import PostgresDatabase, open_database, prepared
 from maigie_core.db.postgres import PgConnection, PgPool, PoolTimeout
 from maigie_core.runtime import runtime
 
@@ -82,13 +82,13 @@ async def test_a_statement_larger_than_the_socket_buffer(
     db: PostgresDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     waited: list[int] = []
-    wait_socket = postgres._wait_socket
+    wait_socket = prepared._wait_socket
 
     async def counting(conn: PgConnection, deadline: float | None, *, flush: bool) -> None:
         waited.extend([1] if flush else [])
         await wait_socket(conn, deadline, flush=flush)
 
-    monkeypatch.setattr(postgres, "_wait_socket", counting)
+    monkeypatch.setattr(prepared, "_wait_socket", counting)
     big = "x" * 20_000_000  # more than the kernel takes at once: sent as the socket drains
     row = await db.aio_execute_prepared("SELECT length(%s::text)", (big,), "one")
     assert row == (20_000_000,) and waited
