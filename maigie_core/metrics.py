@@ -10,7 +10,8 @@ Two kinds of numbers:
   CLI) and whichever worker answers the scrape sums every worker's files.
 * Live gauges read when scraped: WebSocket connections (every process through Redis
   when it is configured, else this one), task queue depth, failed tasks not yet
-  retried, live task workers, and this process's database pool.
+  retried, live task workers, this process's database pool, and (with Redis) how far
+  this process reads behind the realtime event sequence.
 
 Access: ``Authorization: Bearer <METRICS_TOKEN>`` (a static secret for the scraper)
 or an administrator's access token; ``METRICS_ENABLED=false`` removes the route.
@@ -42,6 +43,7 @@ from quart import Blueprint, Quart, Response, request
 from quart_schema import hide
 
 from maigie_core.errors import Forbidden
+from maigie_core.realtime.backplane import Lag
 from maigie_core.realtime.endpoint import EXTENSION as REALTIME
 from maigie_core.runtime import Runtime, runtime
 from maigie_core.settings import Settings
@@ -151,6 +153,12 @@ async def live_metrics(app: Quart, rt: Runtime) -> list[Metric]:
         families.append(
             _gauge("maigie_websocket_users", "Users with an open WebSocket.", source["users"])
         )
+        try:
+            lag = await hub.backplane.lag()
+        except Exception:  # Redis down: nothing to compare with
+            lag = None
+        if lag is not None:
+            families.extend(_lag_metrics(lag))
     queue = rt.queue
     if queue is not None and not queue.immediate:
         try:
@@ -195,6 +203,25 @@ async def _failed_by_task() -> list[tuple[str, int]]:
         .tuples()
     )
     return [(str(name), int(count)) for name, count in await query.aio_execute()]
+
+
+def _lag_metrics(lag: Lag) -> list[Metric]:
+    ids = GaugeMetricFamily(
+        "maigie_realtime_event_id",
+        "Realtime event ids (µs timestamps): the newest numbered in Redis (of=sequence), "
+        "the newest this process has read from its pub/sub (of=read).",
+        labels=["of"],
+    )
+    ids.add_metric(["sequence"], lag.sequence)
+    ids.add_metric(["read"], lag.read)
+    seconds = _gauge(
+        "maigie_realtime_lag_seconds",
+        "How long the oldest realtime event this process has not read from Redis pub/sub "
+        "has waited (0: caught up). Unread events are lost to this process's sockets if a "
+        "Redis without persistence dies meanwhile.",
+        lag.seconds,
+    )
+    return [seconds, ids]
 
 
 def _pool_metrics(rt: Runtime) -> Iterable[Metric]:

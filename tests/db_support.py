@@ -1,4 +1,4 @@
-"""Database helpers shared by the fixtures (conftest) and tests that serve their own app."""
+"""Store helpers shared by the fixtures (conftest) and tests that serve their own app."""
 
 from __future__ import annotations
 
@@ -14,3 +14,16 @@ def truncate_all(url: str) -> None:
             quoted = ", ".join(f'"{t}"' for t in tables)
             db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     db.close()
+
+
+async def drop_keys(url: str, prefix: str) -> None:
+    """Delete a test's Redis keys (every key starting with ``prefix``)."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()

@@ -7,6 +7,7 @@ it to the hub of every process, in id order.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from maigie_core.events import Event, LocalJournal, numbered
@@ -31,6 +32,15 @@ def transient_frame(name: str, channel: str, data: Any) -> str:
     return dumps({"type": "event", "id": None, "event": name, "channel": channel, "data": data})
 
 
+@dataclass(frozen=True)
+class Lag:
+    """How far this process reads behind the system-wide sequence (for ``/metrics``)."""
+
+    sequence: int  # the newest event id numbered
+    read: int  # the newest event id this process has read
+    seconds: float  # how long the oldest event it has not read yet has waited (0: none)
+
+
 class Backplane(Protocol):
     name: str
 
@@ -47,6 +57,8 @@ class Backplane(Protocol):
     async def tick(self) -> None: ...
 
     async def status(self) -> dict[str, Any]: ...
+
+    async def lag(self) -> Lag | None: ...
 
 
 class MemoryBackplane:
@@ -85,3 +97,6 @@ class MemoryBackplane:
 
     async def status(self) -> dict[str, Any]:
         return {"backplane": self.name}
+
+    async def lag(self) -> None:
+        return None  # numbered and delivered in one step: never behind

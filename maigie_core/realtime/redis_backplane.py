@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from maigie_core.events import Event, EventBus, numbered
-from maigie_core.realtime.backplane import frame_tail
+from maigie_core.realtime.backplane import Lag, frame_tail
 from maigie_core.realtime.log import Entry, Replay
 from maigie_core.realtime.redis_scripts import RECORD, REPLAY
 from maigie_core.redis_client import ListeningPubSub
@@ -285,6 +285,25 @@ class RedisBackplane:
             if len(entries) < 1000:
                 log.info("realtime backplane subscribed again; caught up %d event(s)", caught_up)
                 return
+
+    async def lag(self) -> Lag | None:
+        """Redis's newest id against the newest read here; None before the first subscription.
+
+        Ids are the publishing time in µs: the first unread entry of the global stream
+        tells how long it has waited, against Redis's own clock.
+        """
+        read = self.last_seen
+        if read is None:
+            return None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.time()
+            pipe.get(self.k_seq)
+            pipe.xrange(self.k_log, min=f"({read}-0", count=1)
+            (now_s, now_us), sequence, unread = await pipe.execute()
+        if not unread:
+            return Lag(int(sequence or read), read, 0.0)
+        oldest = int(_text(unread[0][0]).split("-")[0])
+        return Lag(int(sequence or read), read, max(0.0, now_s + now_us / 1e6 - oldest / 1e6))
 
     # -- resume ----------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-import redis.asyncio as aioredis
+from db_support import drop_keys
 from fault_support import (
     TcpProxy,
     assert_unavailable,
@@ -59,16 +59,6 @@ class PingPlugin:
         return [TierLimit("faults.pings", "Pings a day", {"free": 100}, period="day")]
 
 
-async def _drop(url: str, prefix: str) -> None:
-    client = aioredis.Redis.from_url(url)
-    try:
-        keys = [k async for k in client.scan_iter(match=f"*{prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 @pytest.fixture
 async def redis_proxy(redis_url):
     """A proxy in front of the run's Redis, and a key prefix of the test's own."""
@@ -78,7 +68,7 @@ async def redis_proxy(redis_url):
     yield proxy, prefix
     proxy.resume()
     await proxy.close()
-    await _drop(redis_url, prefix)
+    await drop_keys(redis_url, prefix)
 
 
 async def test_redis_down_degrades_as_documented_then_recovers(

@@ -18,8 +18,9 @@ from quart import Quart
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from db_support import drop_keys  # noqa: E402
 from rt_plugin import RealtimeTestPlugin  # noqa: E402
-from rt_support import Server, drop_keys  # noqa: E402
+from rt_support import Server  # noqa: E402
 from wait_support import free_port, wait_for_port  # noqa: E402
 
 from maigie_core.realtime import graceful_shutdown  # noqa: E402

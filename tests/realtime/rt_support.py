@@ -41,18 +41,6 @@ class Server:
         await asyncio.wait_for(self.task, 20)
 
 
-async def drop_keys(url: str, prefix: str) -> None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
-
-
 # -- client helpers -----------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 from auth_support import CHEAP_HASH, PASSWORD
-from rt_support import connected, drop_keys, events, recv, recv_until
+from db_support import drop_keys
+from rt_support import connected, events, recv, recv_until
 from wait_support import eventually, free_port, wait_for_port
 from websockets.exceptions import ConnectionClosed
 
