@@ -22,6 +22,8 @@ from fault_support import (
 )
 from wait_support import eventually
 
+from maigie_core.routes import HEALTH_CHECK_TIMEOUT
+
 PASSWORD = "correct horse battery"
 APP_NAME = "maigie-faults"
 
@@ -162,6 +164,22 @@ async def test_a_silent_postgres_gives_503s_within_the_bound_then_the_app_recove
     patched = await http.patch("/api/v1/auth/me", headers=auth, json={"name": "Eve"})
     assert patched.status_code == 200, patched.text
     assert (await http.get("/api/v1/auth/me", headers=auth)).json()["name"] == "Eve"
+
+
+async def test_health_answers_in_its_own_time_when_postgres_goes_silent(
+    serve_app, pg_url, pg_proxy
+) -> None:
+    # default timeouts: a statement would wait 30 + 10 s for its reply, /health's check 3 s
+    server = await serve_app(DATABASE_URL=via(pg_url, pg_proxy.port))
+    assert (await server.http.get("/health")).status_code == 200
+
+    pg_proxy.blackhole()
+
+    health = await fails_fast(server.http.get("/health"), within=HEALTH_CHECK_TIMEOUT + 1)
+    assert health.json()["checks"]["database"]["status"] == "down"
+    assert (
+        await fails_fast(server.http.get("/ready"), within=HEALTH_CHECK_TIMEOUT + 1)
+    ).json() == {"ready": False}
 
 
 async def _terminate(pg_url: str) -> int:
