@@ -112,6 +112,7 @@ class Settings(BaseModel):
     # -- observability (maigie_core.metrics) --
     METRICS_ENABLED: bool = True  # GET /metrics (Prometheus text format)
     METRICS_TOKEN: SecretStr = SecretStr("")  # scraper's bearer token; empty: admins only
+    HEALTH_CACHE_SECONDS: float = Field(1, ge=0, le=2)  # /health, /ready reuse check results
     # -- retention (maigie_core.retention; 0 keeps forever) --
     RETENTION_AUDIT_LOG_DAYS: int = Field(365, ge=0)  # tier/role/status changes
     RETENTION_FAILED_TASKS_DAYS: int = Field(30, ge=0)  # the failed-task store

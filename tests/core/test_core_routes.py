@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from maigie_core.runtime import runtime
+import asyncio
+import time
+from typing import Any
+
+from wait_support import eventually
+
+from maigie_core.routes import database_check
+from maigie_core.runtime import HealthCheck, runtime
 
 
 async def test_root_names_the_service(client) -> None:
@@ -112,3 +119,53 @@ async def test_database_errors_in_a_route_are_503_envelopes(make_app) -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert (await response.get_json())["code"] == "SERVICE_UNAVAILABLE"
+
+
+def _counted(app, name: str = "counted") -> list[float]:
+    """A required check that runs the database check and notes when it ran."""
+    runs: list[float] = []
+
+    async def check() -> Any:
+        runs.append(time.monotonic())
+        return await database_check()
+
+    runtime(app).health_checks.append(HealthCheck(name, check))
+    return runs
+
+
+async def test_health_runs_each_check_once_per_window_however_often_it_is_called(
+    make_app,
+) -> None:
+    app = make_app(HEALTH_CACHE_SECONDS=0.5)
+    runs = _counted(app)
+    async with app.test_app():
+        client = app.test_client()
+        together = await asyncio.gather(*(client.get("/health") for _ in range(10)))
+        assert {r.status_code for r in together} == {200} and len(runs) == 1  # one shared run
+        start, calls = time.monotonic(), 0
+        while time.monotonic() - start < 1.6:  # a monitor polling in a tight loop
+            body = await (await client.get("/health")).get_json()
+            assert body["checks"]["counted"]["status"] == "ok"
+            calls += 1
+        elapsed = time.monotonic() - start
+    # a run starts only once the previous one is 0.5 s old: fresh results, a bounded cost
+    assert 2 <= len(runs) <= elapsed / 0.5 + 2 and calls > 3 * len(runs)
+
+
+async def test_a_failing_dependency_shows_within_the_window(app, client) -> None:
+    assert (await client.get("/health")).status_code == 200  # remembered for a second
+    await runtime(app).db.aio_close()
+    try:
+        start = time.monotonic()
+        await eventually(lambda: _status(client, "/health", 503), within=5, what="/health 503")
+        assert time.monotonic() - start < 2.5  # the window (1 s) and a check
+        body = await (await client.get("/health")).get_json()
+        assert body["checks"]["database"]["status"] == "down"
+        await eventually(lambda: _status(client, "/ready", 503), within=5, what="/ready 503")
+    finally:
+        await runtime(app).db.aio_connect()
+    await eventually(lambda: _status(client, "/health", 200), within=5, what="/health 200")
+
+
+async def _status(client, path: str, status: int) -> bool:
+    return (await client.get(path)).status_code == status

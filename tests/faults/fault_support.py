@@ -122,6 +122,21 @@ async def fails_fast(
     return response
 
 
+async def settles(
+    http: httpx.AsyncClient, path: str, status: int, each: float = FAIL_FAST
+) -> httpx.Response:
+    """Poll ``/health`` or ``/ready`` until ``status``: each answer within ``each`` s, and
+    the change within FAIL_FAST (they reuse a check's result for HEALTH_CACHE_SECONDS)."""
+    start = time.monotonic()
+    while True:
+        response, took = await timed(http.get(path))
+        assert took < each, f"{path} took {took:.2f} s"
+        if response.status_code == status:
+            return response
+        assert time.monotonic() - start < FAIL_FAST, f"{path} still {response.status_code}"
+        await asyncio.sleep(0.1)
+
+
 def assert_unavailable(response: httpx.Response) -> None:
     """The standard 503 envelope."""
     body = response.json()
