@@ -15,10 +15,12 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
 import click
+import peewee
 
 from maigie_core.auth.cli import users as users_group
-from maigie_core.db import open_database
+from maigie_core.db import open_database, startup
 from maigie_core.db.migrations import MigrationError, apply_migrations, pending
+from maigie_core.db.startup import redact_url
 from maigie_core.plugins import PluginError, PluginHost, read_plugin_state, write_plugin_state
 from maigie_core.settings import Settings, SettingsError, load_settings
 from maigie_core.tasks.cli import COMMANDS as TASK_COMMANDS
@@ -42,6 +44,20 @@ def _build_app(settings: Settings) -> Any:
     try:
         return create_app(settings)
     except (PluginError, SettingsError, MigrationError, ValueError, IncompatibleServerError) as exc:
+        raise click.ClickException(str(exc)) from None
+    except peewee.DatabaseError as exc:  # it went away (again) while the app was built
+        raise click.ClickException(f"database: {exc}".splitlines()[0]) from None
+
+
+def wait_for_database(settings: Settings) -> None:
+    """Before serving or consuming: the database answers, or a one-line error (exit 1)."""
+    try:
+        startup.wait_for_database(
+            settings.database_url,
+            settings.DATABASE_STARTUP_TIMEOUT,
+            settings.DATABASE_CONNECT_TIMEOUT,
+        )
+    except startup.DatabaseUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -76,6 +92,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings(HOST=host, PORT=port, WORKERS=workers)
     configure_logging(settings)
+    wait_for_database(settings)
     app = _build_app(settings)
     if settings.database_url.startswith("sqlite"):
         for owner, name in _migrate(app):
@@ -240,9 +257,9 @@ def doctor() -> None:
         db = open_database(settings.database_url)
         with db.allow_sync():
             db.execute_sql("SELECT 1")
-        report(True, "database", _redact(settings.database_url))
+        report(True, "database", redact_url(settings.database_url))
     except Exception as exc:
-        report(False, "database", f"{_redact(settings.database_url)}: {exc}".splitlines()[0])
+        report(False, "database", f"{redact_url(settings.database_url)}: {exc}".splitlines()[0])
         sys.exit(1)
     host = PluginHost(enabled_state=read_plugin_state(db), strict=False)
     for record in sorted(host.records.values(), key=lambda r: r.name):
@@ -265,9 +282,9 @@ def doctor() -> None:
             import redis
 
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
-            report(True, "redis", _redact(settings.REDIS_URL))
+            report(True, "redis", redact_url(settings.REDIS_URL))
         except Exception as exc:
-            report(False, "redis", f"{_redact(settings.REDIS_URL)}: {exc}")
+            report(False, "redis", f"{redact_url(settings.REDIS_URL)}: {exc}")
     else:
         report(True, "redis", "not configured (in-process fallbacks)")
     sys.exit(1 if failures else 0)
@@ -278,15 +295,6 @@ for _command in TASK_COMMANDS:  # maigie worker, maigie tasks ...
 
 
 cli.add_command(users_group)  # maigie users create|set-tier|set-role|list|expire-tiers
-
-
-def _redact(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
 
 
 def _add_plugin_commands(group: click.Group) -> None:
@@ -300,5 +308,9 @@ def _add_plugin_commands(group: click.Group) -> None:
 
 
 def main() -> None:
-    _add_plugin_commands(cli)
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command not in cli.commands:
+        # Plugins add top-level commands: a core command needs none of them (nor the
+        # database round trip that finds them, which `serve` and `worker` wait for).
+        _add_plugin_commands(cli)
     cli(prog_name="maigie")

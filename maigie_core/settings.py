@@ -43,6 +43,7 @@ class Settings(BaseModel):
     DATABASE_CONNECT_TIMEOUT: float = Field(3, ge=1)  # a new PostgreSQL connection
     DATABASE_STATEMENT_TIMEOUT: float = Field(30, ge=0)  # PostgreSQL, requests; 0: none
     DATABASE_NETWORK_TIMEOUT: float = Field(10, ge=0)  # a silent PostgreSQL peer; 0: kernel's
+    DATABASE_STARTUP_TIMEOUT: float = Field(30, ge=0)  # serve/worker wait for the database
     REDIS_URL: str = ""
     REDIS_KEY_PREFIX: str = "maigie:"
     REDIS_TIMEOUT: float = Field(3, gt=1)  # connect and each reply; must exceed 1 s (Huey)

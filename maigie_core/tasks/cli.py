@@ -8,26 +8,36 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
+import peewee
 from quart import Quart
 
 from maigie_core.runtime import runtime
-from maigie_core.settings import SettingsError, load_settings
+from maigie_core.settings import Settings, SettingsError, load_settings
 from maigie_core.tasks import store
 from maigie_core.tasks.queue import TaskFailed, TaskNotFound, TaskQueue
 
 T = TypeVar("T")
 
 
-def _app() -> Quart:
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+        settings.check_production()
+        return settings
+    except SettingsError as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from None
+
+
+def _app(settings: Settings | None = None) -> Quart:
     from maigie_core.app import create_app
     from maigie_core.plugins import PluginError
 
     try:
-        settings = load_settings()
-        settings.check_production()
-        return create_app(settings)
+        return create_app(settings or _settings())
     except (PluginError, SettingsError, ValueError) as exc:
         raise click.ClickException(str(exc).splitlines()[0]) from None
+    except peewee.DatabaseError as exc:
+        raise click.ClickException(f"database: {exc}".splitlines()[0]) from None
 
 
 def _queue(app: Quart) -> TaskQueue:
@@ -67,12 +77,14 @@ def _with_db(app: Quart, work: Callable[[], Awaitable[T]]) -> T:
 )
 def worker(workers: int | None, periodic: bool | None) -> None:
     """Run the task consumer with every enabled plugin; SIGTERM/SIGINT stop it cleanly."""
+    from maigie_core.cli import wait_for_database
     from maigie_core.logs import configure_logging
     from maigie_core.tasks.consumer import run_worker
 
-    app = _app()
-    settings = runtime(app).settings
+    settings = _settings()
     configure_logging(settings)
+    wait_for_database(settings)
+    app = _app(settings)
     try:
         run_worker(
             app,

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -126,3 +130,40 @@ def test_serving_processes_run_the_loop_event_loop_names(
 
     run_loop(main(), make_settings(EVENT_LOOP=choice))
     assert seen[0] == expected if expected else seen[0].startswith("asyncio.")
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:  # bound, never listening: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker"]])
+def test_serve_and_worker_wait_for_the_database_then_exit_with_one_line(
+    tmp_path, command: list[str]
+) -> None:
+    url = f"postgresql://maigie:secret@127.0.0.1:{_closed_port()}/maigie"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAIGIE", "DATABASE"))},
+        "MAIGIE_DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": url,
+        "DATABASE_STARTUP_TIMEOUT": "2",
+    }
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "maigie_core", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    took = time.monotonic() - start
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "secret" not in done.stderr
+    assert any("waiting for the database postgresql://maigie:***@" in line for line in lines)
+    assert lines[-1].startswith("Error: the database postgresql://maigie:***@127.0.0.1:")
+    assert "did not answer" in lines[-1] and "DATABASE_STARTUP_TIMEOUT" in lines[-1]
+    assert took < 15  # 2 s of attempts, and Python's start
