@@ -25,7 +25,7 @@ from peewee_async.pool import PoolBackend
 from psycopg.conninfo import conninfo_to_dict
 
 from maigie_core import events
-from maigie_core.db.postgres import PgPool, keepalive_options
+from maigie_core.db.postgres import PgPool, keepalive_options, reply_timeout_for
 from maigie_core.db.prepared import execute_prepared
 from maigie_core.db.sqlite import SqliteDatabase, in_transaction
 
@@ -133,11 +133,7 @@ class PostgresPoolBackend(PoolBackend):  # type: ignore[misc]
             min_size=params.get("min_size", 1),
             max_size=params.get("max_size", 10),
             timeout=params.get("timeout", 5),
-            # the server ends a statement after statement_timeout: no reply well after
-            # that means it is gone (a partition, a frozen host)
-            reply_timeout=params["statement_timeout"] + network_timeout
-            if params.get("statement_timeout") and network_timeout
-            else None,
+            reply_timeout=reply_timeout_for(params.get("statement_timeout", 0), network_timeout),
         )
         await pool.open()
         self.pool = pool

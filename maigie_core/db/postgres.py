@@ -31,7 +31,14 @@ import psycopg
 from psycopg import abc, pq
 from psycopg import errors as pg_errors
 
-__all__ = ["NoReply", "PgConnection", "PgPool", "PoolTimeout", "keepalive_options"]
+__all__ = [
+    "NoReply",
+    "PgConnection",
+    "PgPool",
+    "PoolTimeout",
+    "keepalive_options",
+    "reply_timeout_for",
+]
 
 log = logging.getLogger("maigie.db")
 
@@ -66,6 +73,17 @@ def keepalive_options(network_timeout: float) -> dict[str, int]:
         "keepalives_count": 3,
         "tcp_user_timeout": round(network_timeout * 1000),
     }
+
+
+def reply_timeout_for(statement_timeout: float, network_timeout: float) -> float | None:
+    """How long a statement waits for its reply; None: as long as it takes.
+
+    The server ends a statement after its ``statement_timeout``: no reply well after
+    that means the server is gone (a partition, a frozen host).
+    """
+    if statement_timeout <= 0 or network_timeout <= 0:
+        return None
+    return statement_timeout + network_timeout
 
 
 class PgConnection(psycopg.AsyncConnection[Any]):
