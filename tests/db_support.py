@@ -17,12 +17,12 @@ def truncate_all(url: str) -> None:
 
 
 async def drop_keys(url: str, prefix: str) -> None:
-    """Delete a test's Redis keys (every key starting with ``prefix``)."""
+    """Delete a test's Redis keys: every key holding ``prefix`` (Huey's queue names too)."""
     from redis.asyncio import Redis
 
     client = Redis.from_url(url)
     try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}*", count=500)]
+        keys = [key async for key in client.scan_iter(match=f"*{prefix}*", count=500)]
         if keys:
             await client.delete(*keys)
     finally:
