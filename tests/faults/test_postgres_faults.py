@@ -156,8 +156,8 @@ async def test_a_silent_postgres_gives_503s_within_the_bound_then_the_app_recove
     assert ready.json() == {"ready": False}
 
     pg_proxy.resume()
-    _, recovered_in = await eventually(
-        lambda: _ok(http, "/api/v1/auth/me", auth), within=10, what="recovery"
+    _, recovered_in = await timed(
+        eventually(lambda: _ok(http, "/api/v1/auth/me", auth), within=10, what="recovery")
     )
     assert recovered_in < 5, f"took {recovered_in:.1f} s to recover"
     burst = await asyncio.gather(*(http.get("/api/v1/auth/me", headers=auth) for _ in range(12)))

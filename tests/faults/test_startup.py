@@ -10,7 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-from fault_support import TcpProxy, eventually, free_port, via
+from fault_support import TcpProxy, via
+from wait_support import eventually, free_port
 
 
 async def test_serve_waits_for_the_database_and_starts_once_it_answers(
@@ -47,7 +48,9 @@ async def test_serve_waits_for_the_database_and_starts_once_it_answers(
         )
         await proxy.start()  # PostgreSQL "comes up"
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            await eventually(lambda: _ready(http), within=30, what="the server ready")
+            await eventually(
+                lambda: _ready(http), 30, "the server ready", ignoring=httpx.TransportError
+            )
         assert any("the database answers (attempt" in line for line in log), log
         assert process.returncode is None  # still serving
     finally:
