@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -72,17 +73,23 @@ async def redis_proxy(redis_url):
     await drop_keys(redis_url, prefix)
 
 
-async def test_redis_down_degrades_as_documented_then_recovers(
-    serve_app, redis_url, redis_proxy
-) -> None:
+async def _served(serve_app, redis_url: str, redis_proxy, **settings: Any) -> Any:
+    """The app with the ping plugin, its Redis reached through the test's proxy."""
     proxy, prefix = redis_proxy
-    server = await serve_app(
+    return await serve_app(
         plugins={"faultpings": PingPlugin()},
         REDIS_URL=via(redis_url, proxy.port),
         REDIS_KEY_PREFIX=prefix,
         TASKS_IMMEDIATE=False,  # the real Redis queue (no consumer: tasks just wait)
-        LOGIN_RATE_PER_MINUTE=3,
+        **settings,
     )
+
+
+async def test_redis_down_degrades_as_documented_then_recovers(
+    serve_app, redis_url, redis_proxy
+) -> None:
+    proxy, _ = redis_proxy
+    server = await _served(serve_app, redis_url, redis_proxy, LOGIN_RATE_PER_MINUTE=3)
     http, cache = server.http, auth_state(server.app).cache
     auth = bearer((await register(http, "ada@example.com", PASSWORD))["access_token"])
     await eventually(lambda: _live(cache), what="the auth cache going live")
@@ -133,14 +140,8 @@ async def test_redis_down_degrades_as_documented_then_recovers(
 async def test_a_silent_redis_is_noticed_within_the_bound_then_recovers(
     serve_app, redis_url, redis_proxy
 ) -> None:
-    proxy, prefix = redis_proxy
-    server = await serve_app(
-        plugins={"faultpings": PingPlugin()},
-        REDIS_URL=via(redis_url, proxy.port),
-        REDIS_KEY_PREFIX=prefix,
-        TASKS_IMMEDIATE=False,
-        REDIS_TIMEOUT=SILENCE_TIMEOUT,
-    )
+    proxy, _ = redis_proxy
+    server = await _served(serve_app, redis_url, redis_proxy, REDIS_TIMEOUT=SILENCE_TIMEOUT)
     http, cache = server.http, auth_state(server.app).cache
     backplane = realtime_hub(server.app).backplane
     auth = bearer((await register(http, "cy@example.com", PASSWORD))["access_token"])
