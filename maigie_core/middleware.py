@@ -137,36 +137,32 @@ class MaigieASGIHTTPConnection(ASGIHTTPConnection):
                 return
             message = queue.get_nowait()
         request.body.set_complete()
-        try:
-            response = await self.app.handle_request(request)
-        except Exception as error:
-            response = await _handle_exception(self.app, error)
-        if isinstance(response, Response) and isinstance(response.response, DataBody):
-            await self._send_bounded(send, response, self._send_data)
-        else:
-            sending = self._send_bounded(send, response, self._send_response)
-            await self._alongside_receiver(request, receive, sending)
+        response = await self._response(request)
+        if _in_memory(response):
+            await self._send_bounded(send, response)
+        else:  # streamed: the client may leave mid-stream
+            await self._alongside_receiver(request, receive, self._send_bounded(send, response))
 
     async def handle_request(self, request: Request, send: ASGISendCallable) -> None:
-        try:
-            response = await self.app.handle_request(request)
-        except Exception as error:
-            response = await _handle_exception(self.app, error)
-        await self._send_bounded(send, response, self._send_response)
+        await self._send_bounded(send, await self._response(request))
 
-    async def _send_bounded(
-        self,
-        send: ASGISendCallable,
-        response: Any,
-        how: Callable[[ASGISendCallable, Any], Awaitable[None]],
-    ) -> None:
+    async def _response(self, request: Request) -> Any:
+        try:
+            return await self.app.handle_request(request)
+        except Exception as error:
+            return await _handle_exception(self.app, error)
+
+    async def _send_bounded(self, send: ASGISendCallable, response: Any) -> None:
         if isinstance(response, Response) and response.timeout != Ellipsis:
             timeout = cast(float | None, response.timeout)
         else:
             timeout = self.app.config["RESPONSE_TIMEOUT"]
         try:
             async with asyncio.timeout(timeout):
-                await how(send, response)
+                if _in_memory(response):
+                    await self._send_data(send, response)
+                else:
+                    await self._send_response(send, response)
         except TimeoutError:
             pass
 
@@ -199,6 +195,10 @@ class MaigieASGIHTTPConnection(ASGIHTTPConnection):
         )
         await cancel_tasks(pending)
         raise_task_exceptions(done)
+
+
+def _in_memory(response: Any) -> bool:
+    return isinstance(response, Response) and isinstance(response.response, DataBody)
 
 
 def install_middleware(
