@@ -26,6 +26,18 @@ def sqlite_app(app):
     return app
 
 
+@pytest.fixture
+def impatient_app(make_app, monkeypatch):
+    """A SQLite app whose connections never wait for a lock (busy_timeout 0): one that
+    met another's write lock would fail at once."""
+    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in sqlite_engine.SQLITE_PRAGMAS]
+    monkeypatch.setattr(sqlite_engine, "SQLITE_PRAGMAS", tuple(pragmas))
+    app = make_app()
+    if is_postgres(runtime(app).db):
+        pytest.skip("SQLite only")
+    return app
+
+
 async def _count() -> int:
     row = await database.aio_execute_sql(
         "SELECT COUNT(*) FROM maigie_plugin_state", fetch_results=lambda db, c: c.fetchone()
@@ -33,13 +45,8 @@ async def _count() -> int:
     return int(row[0])
 
 
-async def test_writers_of_one_process_never_wait_in_the_busy_handler(make_app, monkeypatch) -> None:
-    # busy_timeout 0: a connection that met another's write lock would fail at once
-    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in sqlite_engine.SQLITE_PRAGMAS]
-    monkeypatch.setattr(sqlite_engine, "SQLITE_PRAGMAS", tuple(pragmas))
-    app = make_app()
-    if is_postgres(runtime(app).db):
-        pytest.skip("SQLite only")
+async def test_writers_of_one_process_never_wait_in_the_busy_handler(impatient_app) -> None:
+    app = impatient_app
     async with app.test_app():
 
         async def in_transaction(i: int) -> None:
@@ -120,14 +127,10 @@ async def test_a_writer_in_another_process_is_waited_for(sqlite_app, tmp_path) -
     assert await _count() == 120
 
 
-async def test_begin_travels_with_the_first_statement(make_app, monkeypatch) -> None:
+async def test_begin_travels_with_the_first_statement(impatient_app) -> None:
     """An empty transaction costs nothing; a BEGIN that cannot get the lock fails the
     first statement with SQLite's own error (no failed ROLLBACK hides it)."""
-    pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in sqlite_engine.SQLITE_PRAGMAS]
-    monkeypatch.setattr(sqlite_engine, "SQLITE_PRAGMAS", tuple(pragmas))
-    app = make_app()
-    if is_postgres(runtime(app).db):
-        pytest.skip("SQLite only")
+    app = impatient_app
     async with app.test_app():
         async with transaction():
             pass
