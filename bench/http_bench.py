@@ -28,6 +28,7 @@ the environment names the server's database, for bulk inserts in SQL) and fix it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -40,7 +41,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -457,6 +458,26 @@ class Run:
         return f"{services}, {self.workers} worker{'s' if self.workers > 1 else ''}"
 
 
+@contextlib.contextmanager
+def served(
+    scenario: Scenario,
+    run: Run,
+    args: argparse.Namespace,
+    wrap: list[str] | None = None,
+    up_within: float = 30.0,
+) -> Iterator[tuple[Any, str, Request]]:
+    """A fresh, seeded server for ``scenario``: (its process, the URL, the request)."""
+    with tempfile.TemporaryDirectory(prefix="maigie-bench-") as tmp:
+        proc, base = start_server(scenario, run, args, Path(tmp), wrap, up_within)
+        try:
+            if scenario.seed is not None:
+                scenario.seed(base, server_env(run, Path(tmp)))
+            yield proc, base + scenario.path, (scenario.setup or _no_setup)(base)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+
+
 def measure(
     scenario: Scenario, run: Run, args: argparse.Namespace, profile_to: Path | None = None
 ) -> dict[str, Any]:
@@ -465,24 +486,15 @@ def measure(
     With ``profile_to``, py-spy samples the server during the measured part instead
     (a profiling pass: its numbers are not reported, sampling slows the server).
     """
-    with tempfile.TemporaryDirectory(prefix="maigie-bench-") as tmp:
-        proc, base = start_server(scenario, run, args, Path(tmp))
-        try:
-            if scenario.seed is not None:
-                scenario.seed(base, server_env(run, Path(tmp)))
-            request = (scenario.setup or _no_setup)(base)
-            url = base + scenario.path
-            run_wrk(url, request, args, args.warmup, scenario.connections)
-            if profile_to is None:
-                cpu = cpu_seconds(proc.pid)
-                result = run_wrk(url, request, args, args.duration, scenario.connections)
-                cpu = cpu_seconds(proc.pid) - cpu
-                result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
-            else:
-                result = _profiled(proc.pid, url, request, args, scenario, profile_to)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
+    with served(scenario, run, args) as (proc, url, request):
+        run_wrk(url, request, args, args.warmup, scenario.connections)
+        if profile_to is None:
+            cpu = cpu_seconds(proc.pid)
+            result = run_wrk(url, request, args, args.duration, scenario.connections)
+            cpu = cpu_seconds(proc.pid) - cpu
+            result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
+        else:
+            result = _profiled(proc.pid, url, request, args, scenario, profile_to)
     result.update(name=scenario.name, path=scenario.path, note=scenario.note, run=run.label)
     result["workers"] = 1 if scenario.server == "bare" else run.workers
     return result

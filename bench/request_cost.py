@@ -47,9 +47,7 @@ from http_bench import (
     Request,
     Run,
     Scenario,
-    _no_setup,
-    server_env,
-    start_server,
+    served,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -88,16 +86,8 @@ def _serve(
     wrap: list[str],
     measure: Callable[[Any, str, Request], dict[str, Any]],
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="maigie-cost-") as tmp:
-        proc, base = start_server(scenario, run, args, Path(tmp), wrap, up_within=300)
-        try:
-            if scenario.seed is not None:
-                scenario.seed(base, server_env(run, Path(tmp)))
-            request = (scenario.setup or _no_setup)(base)
-            return measure(proc, base + scenario.path, request)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+    with served(scenario, run, args, wrap, up_within=300) as (proc, url, request):
+        return measure(proc, url, request)
 
 
 def instructions(scenario: Scenario, run: Run, args: argparse.Namespace) -> dict[str, Any]:
