@@ -68,6 +68,7 @@ def create_app(
         connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
         statement_timeout=settings.DATABASE_STATEMENT_TIMEOUT,
         network_timeout=settings.DATABASE_NETWORK_TIMEOUT,
+        sqlite_inline_budget=settings.SQLITE_INLINE_BUDGET,
     )
     host = PluginHost(
         enabled_state=read_plugin_state(db),

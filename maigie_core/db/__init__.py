@@ -28,6 +28,7 @@ from maigie_core import events
 from maigie_core.db.postgres import PgPool, keepalive_options, reply_timeout_for
 from maigie_core.db.prepared import execute_prepared
 from maigie_core.db.sqlite import SqliteDatabase, in_transaction
+from maigie_core.db.sqlite_connection import INLINE_BUDGET
 
 __all__ = [
     "Database",
@@ -182,8 +183,12 @@ def open_database(
     connect_timeout: float = 3.0,
     statement_timeout: float = 0,
     network_timeout: float = 0,
+    sqlite_inline_budget: float = INLINE_BUDGET,
 ) -> Database:
     """Create (not connect) the database for ``url``: ``sqlite:///path`` or ``postgresql://``.
+
+    SQLite: a statement runs on the event loop's thread for at most
+    ``sqlite_inline_budget`` seconds, then on its connection's thread (0: always there).
 
     PostgreSQL: a request waits at most ``pool_timeout`` seconds for a pooled
     connection, a new connection at most ``connect_timeout`` (whole seconds, >= 1), a
@@ -196,7 +201,8 @@ def open_database(
         path = url[len("sqlite:///") :]
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db: Database = SqliteDatabase(path, pool_params={"max_size": max(pool_max, 2)})
+        pool = {"max_size": max(pool_max, 2), "inline_budget": sqlite_inline_budget}
+        db: Database = SqliteDatabase(path, pool_params=pool)
         with db.allow_sync():
             db.execute_sql("PRAGMA journal_mode=WAL")
         return db

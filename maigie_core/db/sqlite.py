@@ -19,7 +19,7 @@ from peewee_async.connection import connection_context
 from peewee_async.pool import PoolBackend
 from peewee_async.transactions import Transaction
 
-from maigie_core.db.sqlite_connection import SqliteConnection
+from maigie_core.db.sqlite_connection import INLINE_BUDGET, SqliteConnection
 
 SQLITE_PRAGMAS = (
     ("foreign_keys", "ON"),
@@ -33,11 +33,12 @@ class _SqlitePool:
 
     peewee-async opens a connection (and a thread) per query outside a connection
     context and ignores ``pragmas=``; this keeps connections and sets them. A connection
-    runs each statement in one trip to its thread (``sqlite_connection``).
+    runs each statement in one call, on the loop's thread or its own (``sqlite_connection``).
     """
 
-    def __init__(self, path: str, max_size: int) -> None:
+    def __init__(self, path: str, max_size: int, inline_budget: float = INLINE_BUDGET) -> None:
         self.path = path
+        self.inline_budget = inline_budget
         self.idle: list[SqliteConnection] = []
         self.slots = asyncio.Semaphore(max_size)
         self.closed = False
@@ -51,7 +52,7 @@ class _SqlitePool:
             if self.idle:
                 conn = self.idle.pop()
             else:
-                conn = await SqliteConnection(self.path).open(SQLITE_PRAGMAS)
+                conn = await SqliteConnection(self.path, self.inline_budget).open(SQLITE_PRAGMAS)
         except BaseException:
             self.slots.release()
             raise
@@ -78,7 +79,12 @@ class SqlitePoolBackend(PoolBackend):  # type: ignore[misc]
     required_modules: list[str] = []  # the sqlite3 module (sqlite_connection.py)
 
     async def create(self) -> None:
-        self.pool = _SqlitePool(self.database, int(self.connect_params.get("max_size", 8)))
+        params = self.connect_params
+        self.pool = _SqlitePool(
+            self.database,
+            int(params.get("max_size", 8)),
+            float(params.get("inline_budget", INLINE_BUDGET)),
+        )
 
     @property
     def is_connected(self) -> bool:

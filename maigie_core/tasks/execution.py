@@ -148,6 +148,7 @@ class TaskThread:
             pool_timeout=settings.DATABASE_POOL_TIMEOUT,
             connect_timeout=settings.DATABASE_CONNECT_TIMEOUT,
             network_timeout=settings.DATABASE_NETWORK_TIMEOUT,
+            sqlite_inline_budget=settings.SQLITE_INLINE_BUDGET,
         )
         self.db.set_allow_sync(True)  # this object is used by this thread only
         self.redis: Any = None
