@@ -139,8 +139,10 @@ async def serve_one(app: Any, config: Any, sockets: Any = None) -> None:
     from hypercorn.asyncio.run import worker_serve
     from hypercorn.utils import wrap_app
 
+    from maigie_core import keepalive
     from maigie_core.realtime import graceful_shutdown
 
+    keepalive.install()  # the keep-alive timeout as a loop timer, not two tasks per request
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
