@@ -61,6 +61,12 @@ def wait_for_database(settings: Settings) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+def start_app(settings: Settings) -> Any:
+    """A serving process's app (``serve``, each of its workers), once the database answers."""
+    wait_for_database(settings)
+    return _build_app(settings)
+
+
 def _migrate(app: Any) -> list[tuple[str, str]]:
     from maigie_core.runtime import runtime
 
@@ -92,8 +98,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings(HOST=host, PORT=port, WORKERS=workers)
     configure_logging(settings)
-    wait_for_database(settings)
-    app = _build_app(settings)
+    app = start_app(settings)
     if settings.database_url.startswith("sqlite"):
         for owner, name in _migrate(app):
             click.echo(f"applied migration {owner}/{name}", err=True)
@@ -110,7 +115,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         from maigie_core.workers import serve_workers
 
         prepare_workers()  # one directory where every worker's request metrics meet
-        sys.exit(serve_workers(config, settings.WORKERS))
+        sys.exit(serve_workers(config, settings))
     run_loop(serve_one(app, config), settings)
 
 
@@ -127,6 +132,7 @@ def run_loop(main: Coroutine[Any, Any, None], settings: Settings) -> None:
             import uvloop
         except ImportError:
             if settings.EVENT_LOOP == "uvloop":
+                main.close()  # never run: no "coroutine was never awaited" warning
                 raise click.ClickException("EVENT_LOOP=uvloop: uvloop is not installed") from None
         else:
             factory = uvloop.new_event_loop

@@ -18,28 +18,40 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from multiprocessing.connection import wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from maigie_core.settings import Settings
 
 log = logging.getLogger("maigie.serve")
 
 
-def _worker(config: Any, sockets: Any) -> None:
-    """One worker process: build the app from the environment and serve ``sockets``."""
+def _worker(settings: Settings, config: Any, sockets: Any) -> None:
+    """One worker process: start like a single ``maigie serve`` and serve ``sockets``.
+
+    ``settings`` are the parent's (its command-line options included). The database may
+    have gone since the parent's check: the worker waits for it too, and a failure to
+    start is one line and exit 1, never a traceback (the parent then stops the others).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # until the loop handles it
-    from maigie_core.app import create_app
-    from maigie_core.cli import run_loop, serve_one
+    import click
+
+    from maigie_core.cli import run_loop, serve_one, start_app
     from maigie_core.logs import configure_logging
-    from maigie_core.settings import load_settings
 
-    settings = load_settings()
     configure_logging(settings)
-    run_loop(serve_one(create_app(settings), config, sockets), settings)
+    try:
+        run_loop(serve_one(start_app(settings), config, sockets), settings)
+    except click.ClickException as exc:
+        exc.show()  # "Error: ...", as `maigie serve` prints it
+        sys.exit(exc.exit_code)
 
 
-def serve_workers(config: Any, count: int) -> int:
-    """Run ``count`` workers until SIGTERM/SIGINT; returns the exit code."""
+def serve_workers(config: Any, settings: Settings) -> int:
+    """Run ``settings.WORKERS`` workers until SIGTERM/SIGINT; returns the exit code."""
     ctx = multiprocessing.get_context("spawn")
     sockets = config.create_sockets()
     processes: list[Any] = []
@@ -55,9 +67,9 @@ def serve_workers(config: Any, count: int) -> int:
                     os.kill(process.pid, signal.SIGTERM)
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # children start with SIGINT ignored
-    for index in range(count):
+    for index in range(settings.WORKERS):
         process = ctx.Process(
-            target=_worker, args=(config, sockets), name=f"maigie-worker-{index + 1}"
+            target=_worker, args=(settings, config, sockets), name=f"maigie-worker-{index + 1}"
         )
         process.start()
         processes.append(process)

@@ -140,7 +140,9 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker"]])
+@pytest.mark.parametrize(
+    "command", [["serve", "--port", "0"], ["serve", "--workers", "2", "--port", "0"], ["worker"]]
+)
 def test_serve_and_worker_wait_for_the_database_then_exit_with_one_line(
     tmp_path, command: list[str]
 ) -> None:
@@ -167,3 +169,33 @@ def test_serve_and_worker_wait_for_the_database_then_exit_with_one_line(
     assert lines[-1].startswith("Error: the database postgresql://maigie:***@127.0.0.1:")
     assert "did not answer" in lines[-1] and "DATABASE_STARTUP_TIMEOUT" in lines[-1]
     assert took < 15  # 2 s of attempts, and Python's start
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_serving_process_that_cannot_start_exits_with_one_line(tmp_path, workers: str) -> None:
+    """EVENT_LOOP=uvloop without uvloop: with --workers 2 each worker (which runs the loop)
+    fails, after the parent's checks passed; the parent stops the other and exits 1."""
+    hidden = tmp_path / "hide" / "uvloop"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text('raise ImportError("hidden by the test")\n')
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAIGIE", "DATABASE"))},
+        "MAIGIE_DATA_DIR": str(tmp_path / "data"),
+        "EVENT_LOOP": "uvloop",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(hidden.parent), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "maigie_core", "serve", "--workers", workers, "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output and "never awaited" not in output, output
+    assert "Error: EVENT_LOOP=uvloop: uvloop is not installed" in done.stderr.splitlines()
+    if workers == "2":
+        assert re.search(r"maigie-worker-\d exited \(code 1\): stopping", done.stderr), output
