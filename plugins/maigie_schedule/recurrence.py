@@ -26,8 +26,11 @@ from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import HOURLY, rrule, rrulestr
+from dateutil.parser import parse as parse_datetime
+from dateutil.rrule import rrule, rrulestr
 
+#: FREQ values a block may have (MINUTELY and SECONDLY are refused).
+FREQS = frozenset({"YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"})
 MAX_COUNT = 1000
 MAX_PER_YEAR = 1000
 YEAR = timedelta(days=366)
@@ -68,6 +71,40 @@ def normalise(text: str) -> str:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class RuleParts:
+    """The parts of an RRULE the checks and a series' end read."""
+
+    freq: str
+    interval: int
+    count: int | None
+    until: datetime | None
+
+
+def rule_parts(text: str) -> RuleParts:
+    """FREQ, INTERVAL, COUNT and UNTIL of an RRULE value that dateutil accepted.
+
+    RFC 5545 syntax (``KEY=VALUE;KEY=VALUE``, keys case-insensitive, an optional
+    ``RRULE:`` prefix), read here because dateutil's ``rrule`` exposes its parts only as
+    private attributes. UNTIL goes through dateutil's public date parser, as ``rrulestr``
+    reads it; a repeated key counts once, the last time, as in ``rrulestr``.
+    """
+    value = text.strip()
+    if value[:6].upper() == "RRULE:":
+        value = value[6:]
+    parts: dict[str, str] = {}
+    for pair in value.split(";"):
+        key, _, item = pair.partition("=")
+        parts[key.upper()] = item.upper()
+    count, until = parts.get("COUNT"), parts.get("UNTIL")
+    return RuleParts(
+        freq=parts.get("FREQ", ""),
+        interval=int(parts.get("INTERVAL", "1")),
+        count=None if count is None else int(count),
+        until=None if until is None else parse_datetime(until),
+    )
+
+
 def parse(text: str, first_local: datetime) -> rrule:
     """Check ``text`` (already normalised) against the rules in the module docstring."""
     if not text:
@@ -82,14 +119,14 @@ def parse(text: str, first_local: datetime) -> rrule:
         raise RuleError(f"invalid rrule: {exc}") from None
     if not isinstance(rule, rrule):
         raise RuleError("rrule must be one RRULE value")
-    # dateutil exposes the parsed parts only as these attributes.
-    if rule._freq > HOURLY:
+    parts = rule_parts(text)
+    if parts.freq not in FREQS:
         raise RuleError("rrule FREQ must be HOURLY or slower (MINUTELY/SECONDLY are refused)")
-    if rule._interval < 1:
+    if parts.interval < 1:
         raise RuleError("rrule INTERVAL must be at least 1")
-    if rule._count is not None and rule._until is not None:
+    if parts.count is not None and parts.until is not None:
         raise RuleError("rrule must not have both COUNT and UNTIL (RFC 5545)")
-    if rule._count is not None and not 1 <= rule._count <= MAX_COUNT:
+    if parts.count is not None and not 1 <= parts.count <= MAX_COUNT:
         raise RuleError(f"rrule COUNT must be from 1 to {MAX_COUNT}")
     first_year = rule.between(first_local, first_local + YEAR, inc=True)
     if not first_year or first_year[0] != first_local:
@@ -144,18 +181,20 @@ def series(rule_text: str | None, start_at: datetime, end_at: datetime, tz_name:
     return Series(rule, tz, first_local, wall, end_at - start_at)
 
 
-def last_end(rule: rrule | None, s: Series) -> datetime | None:
-    """UTC end of the last occurrence (naive), or ``None`` for an open-ended series."""
-    if rule is None:
+def last_end(text: str | None, s: Series) -> datetime | None:
+    """UTC end of the last occurrence (naive) of the block with rule ``text`` (checked by
+    :func:`parse`), or ``None`` for an open-ended series."""
+    if text is None or s.rule is None:
         return utc_naive(s.first_local.astimezone(UTC) + s.length)
-    if rule._until is not None:
+    parts = rule_parts(text)
+    if parts.until is not None:
         # UNTIL bounds the starts; the last one ends at most one wall length later (+1 h DST).
-        until = rule._until.astimezone(UTC)
+        until = parts.until.astimezone(UTC)
         return utc_naive(until + s.wall_length + timedelta(hours=1))
-    if rule._count is not None:
-        found = list(rule.between(s.first_local, s.first_local + FINITE_SCAN, inc=True))
-        if len(found) >= rule._count:
-            return utc_naive(s.occurrence_end(found[rule._count - 1]))
+    if parts.count is not None:
+        found = list(s.rule.between(s.first_local, s.first_local + FINITE_SCAN, inc=True))
+        if len(found) >= parts.count:
+            return utc_naive(s.occurrence_end(found[parts.count - 1]))
     return None
 
 
