@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from auth_support import CHEAP_HASH, Api
-from db_support import truncate_all
+from db_support import drop_keys, key_prefix, truncate_all
 from quart import Quart
 
 from maigie_core import create_app, load_settings
@@ -77,6 +77,18 @@ def redis_url() -> str:
     except Exception as exc:
         _unreachable("Redis", exc)
     return REDIS_URL
+
+
+@pytest.fixture
+async def redis_settings(redis_url: str) -> AsyncIterator[dict[str, str]]:
+    """``REDIS_URL`` and a key prefix of the test's own; its keys are dropped afterwards.
+
+    Anything that still writes keys (a server, a worker) must stop before this fixture
+    ends: depend on it rather than on ``redis_url``.
+    """
+    prefix = key_prefix()
+    yield {"REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix}
+    await drop_keys(redis_url, prefix)
 
 
 @pytest.fixture(scope="session", autouse=True)

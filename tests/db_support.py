@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from maigie_core.db import open_database
 
 
@@ -14,6 +16,11 @@ def truncate_all(url: str) -> None:
             quoted = ", ".join(f'"{t}"' for t in tables)
             db.execute_sql(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
     db.close()
+
+
+def key_prefix() -> str:
+    """A ``REDIS_KEY_PREFIX`` of one test's own, for :func:`drop_keys` to find its keys by."""
+    return f"t{uuid.uuid4().hex[:10]}:"
 
 
 async def drop_keys(url: str, prefix: str) -> None:

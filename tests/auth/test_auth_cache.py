@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -52,11 +51,9 @@ async def test_me_costs_one_statement_without_redis(api: Api) -> None:
 
 
 @pytest.fixture
-def redis_app(make_app, redis_url: str) -> Callable[..., Quart]:
-    prefix = f"test-{uuid.uuid4().hex[:8]}:"
-
+def redis_app(make_app, redis_settings: dict[str, str]) -> Callable[..., Quart]:
     def build(**overrides: Any) -> Quart:
-        return make_app(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, **overrides)
+        return make_app(**redis_settings, **overrides)
 
     return build
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from auth_support import PASSWORD, Api, assert_error
 from quart import Quart
@@ -89,10 +87,11 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(throttled) ->
         await assert_error(response, 429, "RATE_LIMITED")
 
 
-async def test_throttling_is_shared_through_redis(throttled, redis_url: str) -> None:
-    prefix = f"test-{uuid.uuid4().hex[:8]}:"
-    first = throttled(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix)
-    second = throttled(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix)
+async def test_throttling_is_shared_through_redis(
+    throttled, redis_settings: dict[str, str]
+) -> None:
+    first = throttled(**redis_settings)
+    second = throttled(**redis_settings)
     async with first.test_app(), second.test_app():
         api_one, api_two = Api(first), Api(second)
         await api_one.register("ada@example.com")

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from auth_support import CHEAP_HASH, Api, assert_error, bearer
-from db_support import drop_keys
 from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
 from wait_support import eventually, free_port
@@ -259,45 +258,41 @@ def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
     assert SCRAPER_TOKEN not in log.read_text()
 
 
-async def test_realtime_lag_shows_events_this_process_has_not_read(make_app, redis_url) -> None:
+async def test_realtime_lag_shows_events_this_process_has_not_read(
+    make_app, redis_settings
+) -> None:
     from maigie_core.realtime import broadcast, realtime_hub
 
-    prefix = f"lag{uuid.uuid4().hex[:8]}:"
-    application = make_app(
-        METRICS_TOKEN=SCRAPER_TOKEN, REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix
-    )
-    try:
-        async with application.test_app():
-            backplane = realtime_hub(application).backplane
-            async with application.app_context():
-                await broadcast("lag.test", {"n": 0})
+    application = make_app(METRICS_TOKEN=SCRAPER_TOKEN, **redis_settings)
+    async with application.test_app():
+        backplane = realtime_hub(application).backplane
+        async with application.app_context():
+            await broadcast("lag.test", {"n": 0})
 
-            async def caught_up() -> bool:
-                text = await scrape(application)
-                read = value(text, "maigie_realtime_event_id", of="read")
-                return value(text, "maigie_realtime_lag_seconds") == 0 and read == value(
-                    text, "maigie_realtime_event_id", of="sequence"
-                )
-
-            await eventually(caught_up, within=10, what="the event read back")
-            listener = backplane._tasks[0]  # this process stops reading its pub/sub
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-            async with application.app_context():
-                for n in range(3):
-                    await broadcast("lag.test", {"n": n + 1})
-
-            async def behind() -> str | None:
-                text = await scrape(application)
-                return text if value(text, "maigie_realtime_lag_seconds") >= 0.3 else None
-
-            text = await eventually(behind, within=10, what="a lag of 0.3 s")
+        async def caught_up() -> bool:
+            text = await scrape(application)
             read = value(text, "maigie_realtime_event_id", of="read")
-            assert value(text, "maigie_realtime_event_id", of="sequence") > read
-            assert "# HELP maigie_realtime_lag_seconds How long the oldest" in text
+            return value(text, "maigie_realtime_lag_seconds") == 0 and read == value(
+                text, "maigie_realtime_event_id", of="sequence"
+            )
 
-            backplane._tasks[0] = asyncio.create_task(backplane._listen())  # reads again
-            await eventually(caught_up, within=10, what="the lag caught up")
-    finally:
-        await drop_keys(redis_url, prefix)
+        await eventually(caught_up, within=10, what="the event read back")
+        listener = backplane._tasks[0]  # this process stops reading its pub/sub
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        async with application.app_context():
+            for n in range(3):
+                await broadcast("lag.test", {"n": n + 1})
+
+        async def behind() -> str | None:
+            text = await scrape(application)
+            return text if value(text, "maigie_realtime_lag_seconds") >= 0.3 else None
+
+        text = await eventually(behind, within=10, what="a lag of 0.3 s")
+        read = value(text, "maigie_realtime_event_id", of="read")
+        assert value(text, "maigie_realtime_event_id", of="sequence") > read
+        assert "# HELP maigie_realtime_lag_seconds How long the oldest" in text
+
+        backplane._tasks[0] = asyncio.create_task(backplane._listen())  # reads again
+        await eventually(caught_up, within=10, what="the lag caught up")

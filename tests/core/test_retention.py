@@ -178,14 +178,16 @@ def test_the_memory_replay_log_drops_events_older_than_its_max_age() -> None:
     assert len(log) == 0 and log.replay(["user:1"], recent - 1).too_old
 
 
-async def test_redis_replay_logs_lose_events_older_than_the_ttl(make_settings, redis_url) -> None:
+async def test_redis_replay_logs_lose_events_older_than_the_ttl(
+    make_settings, redis_settings
+) -> None:
     from redis.asyncio import Redis
 
-    prefix = f"ret{uuid.uuid4().hex[:8]}:"
-    settings = make_settings(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix, REALTIME_LOG_TTL=3600)
+    prefix = redis_settings["REDIS_KEY_PREFIX"]
+    settings = make_settings(**redis_settings, REALTIME_LOG_TTL=3600)
     now_ms = 1_900_000_000_000
     old, recent = (now_ms - 3_601_000) * 1000, (now_ms - 60_000) * 1000
-    redis = Redis.from_url(redis_url)
+    redis = Redis.from_url(settings.REDIS_URL)
     keys = [f"{prefix}rt:log", f"{prefix}rt:log:user:1", f"{prefix}rt:log:user:2"]
     try:
         for key in keys:
@@ -198,5 +200,4 @@ async def test_redis_replay_logs_lose_events_older_than_the_ttl(make_settings, r
             assert [entry_id for entry_id, _fields in remaining] == [f"{recent}-0".encode()]
         assert await redis.get(f"{prefix}rt:seq") == str(recent).encode()
     finally:
-        await redis.delete(*keys, f"{prefix}rt:seq")
         await redis.aclose()

@@ -15,12 +15,10 @@ The realtime backplane (outbox, replay after reconnect) is tested in tests/realt
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from db_support import drop_keys
 from fault_support import (
     TcpProxy,
     assert_unavailable,
@@ -62,15 +60,13 @@ class PingPlugin:
 
 
 @pytest.fixture
-async def redis_proxy(redis_url):
+async def redis_proxy(redis_settings):
     """A proxy in front of the run's Redis, and a key prefix of the test's own."""
-    proxy = TcpProxy(urlsplit(redis_url).port or 6379)
+    proxy = TcpProxy(urlsplit(redis_settings["REDIS_URL"]).port or 6379)
     await proxy.start()
-    prefix = f"faults{uuid.uuid4().hex[:10]}:"
-    yield proxy, prefix
+    yield proxy, redis_settings["REDIS_KEY_PREFIX"]
     proxy.resume()
     await proxy.close()
-    await drop_keys(redis_url, prefix)
 
 
 async def _served(serve_app, redis_url: str, redis_proxy, **settings: Any) -> Any:

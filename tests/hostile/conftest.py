@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,30 +27,21 @@ UNTHROTTLED = {"LOGIN_RATE_PER_MINUTE": 100_000, "AI_CHAT_RATE_PER_MINUTE": 100_
 
 @pytest.fixture
 async def full_app(
-    make_app: Callable[..., Quart], redis_settings: dict[str, Any]
+    make_app: Callable[..., Quart], maybe_redis: dict[str, Any]
 ) -> AsyncIterator[Quart]:
     """Every built-in plugin (entry points), migrated and started."""
-    app = make_app(entry_points=True, **UNTHROTTLED, **redis_settings)
+    app = make_app(entry_points=True, **UNTHROTTLED, **maybe_redis)
     async with app.test_app():
         yield app
 
 
 @pytest.fixture
-def redis_settings() -> Iterator[dict[str, Any]]:
+def maybe_redis(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Redis in the app when the run has one (``MAIGIE_TEST_REDIS_URL``), else nothing."""
-    url = os.environ.get("MAIGIE_TEST_REDIS_URL", "")
-    if not url:
-        yield {}
-        return
-    prefix = f"h{uuid.uuid4().hex[:10]}:"
-    yield {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
-    import redis
-
-    client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    if not os.environ.get("MAIGIE_TEST_REDIS_URL"):
+        return {}
+    settings: dict[str, Any] = request.getfixturevalue("redis_settings")
+    return settings
 
 
 @pytest.fixture
@@ -69,11 +59,11 @@ async def served(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     make_app: Callable[..., Quart],
-    redis_settings: dict[str, Any],
+    maybe_redis: dict[str, Any],
 ) -> AsyncIterator[Served]:
     """``maigie serve`` (settings and ``workers`` by indirect parametrisation)."""
     options = dict(getattr(request, "param", {}))
     workers = options.pop("workers", 1)
     make_app(entry_points=True)  # migrates the run's database (PostgreSQL: emptied after)
-    async with serving(tmp_path, {**redis_settings, **options}, workers) as server:
+    async with serving(tmp_path, {**maybe_redis, **options}, workers) as server:
         yield server

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from quart import Quart
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from db_support import drop_keys  # noqa: E402
 from rt_plugin import RealtimeTestPlugin  # noqa: E402
 from rt_support import Server  # noqa: E402
 from wait_support import free_port, wait_for_port  # noqa: E402
@@ -37,8 +35,8 @@ def backplane(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Every socket test runs on both backplanes (Redis only when the run has one)."""
     if request.param == "memory":
         return {}
-    url = request.getfixturevalue("redis_url")
-    return {"REDIS_URL": url, "REDIS_KEY_PREFIX": f"t{uuid.uuid4().hex[:10]}:"}
+    settings: dict[str, Any] = request.getfixturevalue("redis_settings")
+    return settings
 
 
 @pytest.fixture
@@ -69,8 +67,6 @@ async def start_server(
     for server in servers:
         if not server.task.done():
             await server.shutdown()
-    if backplane:
-        await drop_keys(backplane["REDIS_URL"], backplane["REDIS_KEY_PREFIX"])
 
 
 @pytest.fixture

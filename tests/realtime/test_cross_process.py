@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 from auth_support import CHEAP_HASH, PASSWORD
-from db_support import drop_keys
 from rt_support import connected, events, recv, recv_until
 from wait_support import eventually, free_port, wait_for_port
 from websockets.exceptions import ConnectionClosed
@@ -74,9 +73,8 @@ class Process:
 
 
 @pytest.fixture
-async def spawn(redis_url: str, tmp_path: Path) -> AsyncIterator[Callable[[], Any]]:
+async def spawn(redis_settings: dict[str, str], tmp_path: Path) -> AsyncIterator[Callable[[], Any]]:
     """``await spawn()``: one more server process, all sharing one database and Redis."""
-    prefix = f"x{uuid.uuid4().hex[:10]}:"
     env = {
         **os.environ,
         **{k: str(v) for k, v in CHEAP_HASH.items()},
@@ -85,8 +83,7 @@ async def spawn(redis_url: str, tmp_path: Path) -> AsyncIterator[Callable[[], An
         "SECRET_KEY": uuid.uuid4().hex * 2,
         "MAIGIE_DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": PG_URL or f"sqlite:///{tmp_path / 'shared.db'}",
-        "REDIS_URL": redis_url,
-        "REDIS_KEY_PREFIX": prefix,
+        **redis_settings,
         "MAIGIE_STRICT_PLUGINS": "1",
         "WEBSOCKET_HEARTBEAT_INTERVAL": "2",  # counts reach /health within half a second
     }
@@ -118,7 +115,6 @@ async def spawn(redis_url: str, tmp_path: Path) -> AsyncIterator[Callable[[], An
     yield start
     for proc in procs:
         await proc.stop()
-    await drop_keys(redis_url, prefix)
     if PG_URL:
         from db_support import truncate_all
 

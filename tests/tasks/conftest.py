@@ -12,14 +12,14 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import maigie_tasktest
 import pytest
+from db_support import drop_keys, key_prefix
 from quart import Quart
 from task_support import run_cli
 from wait_support import eventually
@@ -111,9 +111,9 @@ def _disable_other_plugins(app: Quart) -> None:
 
 
 @pytest.fixture
-def make_harness(
+async def make_harness(
     make_app: Callable[..., Quart], plugin_site: Path, tmp_path: Path
-) -> Iterator[Callable[..., Harness]]:
+) -> AsyncIterator[Callable[..., Harness]]:
     """``make_harness(redis_url=None)``: a started-later app + env for worker processes."""
     made: list[Harness] = []
     prefixes: list[tuple[str, str]] = []
@@ -125,7 +125,7 @@ def make_harness(
             "TASKS_HEARTBEAT_INTERVAL": 0.5,
         }
         if redis_url:
-            prefix = f"maigietest{uuid.uuid4().hex[:10]}:"
+            prefix = key_prefix()
             settings.update(REDIS_URL=redis_url, REDIS_KEY_PREFIX=prefix)
             prefixes.append((redis_url, prefix))
         settings.update(overrides)
@@ -158,13 +158,8 @@ def make_harness(
     yield build
     for harness in made:
         harness.close()
-    for url, prefix in prefixes:
-        import redis
-
-        client = redis.Redis.from_url(url)
-        keys = list(client.scan_iter(match=f"huey.*{prefix}*"))
-        if keys:
-            client.delete(*keys)
+    for url, prefix in prefixes:  # after the workers: they write keys until they stop
+        await drop_keys(url, prefix)
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 from auth_support import Api
@@ -52,26 +51,24 @@ async def test_parallel_consumers_never_exceed_the_limit_on_the_database(make_ap
         await _check(app)
 
 
-async def test_parallel_consumers_never_exceed_the_limit_on_redis(make_app, redis_url) -> None:
-    app = make_app(
-        plugins={"tiered": NotesPlugin()},
-        REDIS_URL=redis_url,
-        REDIS_KEY_PREFIX=f"test-{uuid.uuid4().hex[:8]}:",
-    )
+async def test_parallel_consumers_never_exceed_the_limit_on_redis(make_app, redis_settings) -> None:
+    app = make_app(plugins={"tiered": NotesPlugin()}, **redis_settings)
     async with app.test_app():
         await _check(app)
 
 
-@pytest.mark.parametrize("backend", ["database", "redis"])
-async def test_two_processes_share_one_counter(make_app, backend, request) -> None:
-    extra = {}
-    if backend == "redis":
-        extra = {
-            "REDIS_URL": request.getfixturevalue("redis_url"),
-            "REDIS_KEY_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
-        }
-    first = make_app(plugins={"tiered": NotesPlugin()}, **extra)
-    second = make_app(plugins={"tiered": NotesPlugin()}, **extra)
+@pytest.fixture(params=["database", "redis"])
+def counters(request: pytest.FixtureRequest) -> dict[str, str]:
+    """Where usage is counted: the database, or Redis."""
+    if request.param == "redis":
+        settings: dict[str, str] = request.getfixturevalue("redis_settings")
+        return settings
+    return {}
+
+
+async def test_two_processes_share_one_counter(make_app, counters) -> None:
+    first = make_app(plugins={"tiered": NotesPlugin()}, **counters)
+    second = make_app(plugins={"tiered": NotesPlugin()}, **counters)
     async with first.test_app(), second.test_app():
         headers = await Api(first).user()
         calls = [

@@ -137,11 +137,12 @@ class Worker:
 
 
 @pytest.fixture(params=["sqlite", "redis"])
-def queue_url(request: pytest.FixtureRequest) -> str | None:
+def queue(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The queue's settings: the SQLite default, or Redis (keys dropped after the workers)."""
     if request.param == "redis":
-        url: str = request.getfixturevalue("redis_url")
-        return url
-    return None
+        settings: dict[str, str] = request.getfixturevalue("redis_settings")
+        return settings
+    return {}
 
 
 @pytest.fixture
@@ -173,51 +174,40 @@ def _worker_env(app: Any) -> dict[str, str]:
 
 
 async def test_worker_processes_deliver_within_5s_once_and_sweep_what_was_missed(
-    make_app, queue_url, workers, tmp_path
+    make_app, queue, workers, tmp_path
 ) -> None:
-    overrides: dict[str, Any] = {"TASKS_IMMEDIATE": False, "TASKS_EMBEDDED": False}
-    prefix = f"maigieschedule{uuid.uuid4().hex[:8]}:"
-    if queue_url:
-        overrides.update(REDIS_URL=queue_url, REDIS_KEY_PREFIX=prefix)
-    app = make_app(plugins={"schedule": maigie_schedule}, **overrides)
+    app = make_app(
+        plugins={"schedule": maigie_schedule}, TASKS_IMMEDIATE=False, TASKS_EMBEDDED=False, **queue
+    )
     db = runtime(app).db
     for ep in entry_points(group="maigie.plugins"):  # the worker loads only this plugin
         if ep.name != "schedule":
             write_plugin_state(db, ep.name, False)
     api = ScheduleApi(app)
     env = _worker_env(app)
-    try:
-        async with app.test_app():
-            headers = await api.user()
-            me = await api.me(headers)
-            missed = await _missed_while_down(app, me["id"], "missed")
-            queued = await api.reminder(
-                headers, message="queued", remind_at=_iso(datetime.now(UTC) - timedelta(seconds=1))
+    async with app.test_app():
+        headers = await api.user()
+        me = await api.me(headers)
+        missed = await _missed_while_down(app, me["id"], "missed")
+        queued = await api.reminder(
+            headers, message="queued", remind_at=_iso(datetime.now(UTC) - timedelta(seconds=1))
+        )
+        assert (await _reminder(api, headers, queued["id"]))["delivered_at"] is None
+        # two workers compete for every task; each sweeps once at start
+        workers.append(Worker(env, tmp_path / "worker0.log"))
+        workers.append(Worker(env, tmp_path / "worker1.log"))
+        logs = lambda: "\n".join(w.log.read_text() for w in workers)  # noqa: E731
+        try:
+            await eventually(lambda: _delivered(api, headers, missed), 30, "the sweep")
+            await eventually(lambda: _delivered(api, headers, queued["id"]), 30, "queued")
+            made = await api.reminder(
+                headers,
+                message="soon",
+                remind_at=_iso(datetime.now(UTC) + timedelta(seconds=3)),
             )
-            assert (await _reminder(api, headers, queued["id"]))["delivered_at"] is None
-            # two workers compete for every task; each sweeps once at start
-            workers.append(Worker(env, tmp_path / "worker0.log"))
-            workers.append(Worker(env, tmp_path / "worker1.log"))
-            logs = lambda: "\n".join(w.log.read_text() for w in workers)  # noqa: E731
-            try:
-                await eventually(lambda: _delivered(api, headers, missed), 30, "the sweep")
-                await eventually(lambda: _delivered(api, headers, queued["id"]), 30, "queued")
-                made = await api.reminder(
-                    headers,
-                    message="soon",
-                    remind_at=_iso(datetime.now(UTC) + timedelta(seconds=3)),
-                )
-                await _assert_punctual_and_once(api, headers, made)
-            except AssertionError:
-                print(logs())
-                raise
-            titles = sorted(n["title"] for n in await _notes(api, headers))
-            assert titles == ["missed", "queued", "soon"]
-    finally:
-        if queue_url:
-            import redis
-
-            client = redis.Redis.from_url(queue_url)
-            keys = list(client.scan_iter(match=f"*{prefix}*"))
-            if keys:
-                client.delete(*keys)
+            await _assert_punctual_and_once(api, headers, made)
+        except AssertionError:
+            print(logs())
+            raise
+        titles = sorted(n["title"] for n in await _notes(api, headers))
+        assert titles == ["missed", "queued", "soon"]
