@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -226,14 +225,13 @@ def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                _get(base + "/ready")
-                break
-            except OSError:
-                time.sleep(0.2)  # the server is starting
-        else:
-            raise AssertionError(f"server did not start:\n{log.read_text()}")
+        started = eventually(
+            lambda: asyncio.to_thread(_get, base + "/ready"),
+            30,
+            lambda: f"the server; its log:\n{log.read_text()}",
+            ignoring=OSError,  # refused, or 503 (HTTPError) while it starts
+        )
+        asyncio.run(started)  # a plain test: no loop of its own
         # Bursts of concurrent connections until both workers have served some.
         sent, writers = 0, set()
         with ThreadPoolExecutor(16) as pool:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from wait_support import free_port
+from wait_support import eventually, free_port
 
 T = TypeVar("T")
 
@@ -127,14 +127,13 @@ async def settles(
 ) -> httpx.Response:
     """Poll ``/health`` or ``/ready`` until ``status``: each answer within ``each`` s, and
     the change within FAIL_FAST (they reuse a check's result for HEALTH_CACHE_SECONDS)."""
-    start = time.monotonic()
-    while True:
+
+    async def answered() -> httpx.Response | None:
         response, took = await timed(http.get(path))
         assert took < each, f"{path} took {took:.2f} s"
-        if response.status_code == status:
-            return response
-        assert time.monotonic() - start < FAIL_FAST, f"{path} still {response.status_code}"
-        await asyncio.sleep(0.1)
+        return response if response.status_code == status else None
+
+    return await eventually(answered, FAIL_FAST, f"{path} to answer {status}")
 
 
 def assert_unavailable(response: httpx.Response) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from auth_support import CHEAP_HASH, PASSWORD
-from wait_support import free_port
+from wait_support import eventually, free_port
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -82,19 +82,23 @@ async def serving(
     args = ["serve", "--port", str(port := free_port()), "--workers", str(workers)]
     process = await asyncio.create_subprocess_exec(maigie, *args, env=env, stdout=log, stderr=log)
     server = Served(port, process.pid)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            await server.healthy()
-            break
-        except (httpx.HTTPError, AssertionError):
-            assert process.returncode is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            await asyncio.sleep(0.2)
+
+    async def healthy() -> bool:
+        assert process.returncode is None, log_path.read_text()  # it exited: no waiting
+        async with httpx.AsyncClient(base_url=server.base) as client:
+            return (await client.get("/health")).status_code == 200
+
     try:
+        await eventually(
+            healthy,
+            30,
+            lambda: f"maigie serve; its log:\n{log_path.read_text()}",
+            ignoring=httpx.HTTPError,
+        )
         yield server
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await asyncio.wait_for(process.wait(), 20)
         log.close()
     # The app never failed (hypercorn's own shutdown noise is not the app's).

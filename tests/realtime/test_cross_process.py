@@ -102,14 +102,9 @@ async def spawn(redis_settings: dict[str, str], tmp_path: Path) -> AsyncIterator
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        try:
-            await wait_for_port(port, 30)
-        except OSError:
-            popen.kill()
-            await popen.wait()
-            raise AssertionError(f"server did not start:\n{log.read_text()}") from None
         proc = Process(port, popen, log)
-        procs.append(proc)
+        procs.append(proc)  # stopped at the end, started or not
+        await wait_for_port(port, 30, log)
         return proc
 
     yield start
@@ -165,11 +160,13 @@ async def test_an_event_emitted_in_one_process_reaches_a_socket_on_another(
 
     health = await cluster()
     assert health["backplane"] == "redis" and health["subscribed"] is True
-    end = time.monotonic() + 10  # each process reports its counts within a heartbeat tick
-    while (health["cluster"]["processes"], health["cluster"]["connections"]) != (3, 2):
-        assert time.monotonic() < end, health
-        await asyncio.sleep(0.1)
-        health = await cluster()
+
+    async def counted() -> bool:
+        counts = (await cluster())["cluster"]
+        return (counts["processes"], counts["connections"]) == (3, 2)
+
+    # each process reports its counts within a heartbeat tick
+    await eventually(counted, 10, "3 processes and 2 sockets in /health")
     await on_a.close()
     await on_b.close()
 
@@ -180,6 +177,13 @@ def _restart_allowed(redis_url: str) -> bool:
     return local and asked and shutil.which("redis-server") is not None
 
 
+async def _redis_answers() -> bool:
+    ping = await asyncio.to_thread(
+        subprocess.run, ["redis-cli", "-p", "6379", "ping"], capture_output=True
+    )
+    return ping.returncode == 0 and b"PONG" in ping.stdout
+
+
 async def _restart_redis() -> float:
     """Stop the local Redis (losing its data: no persistence) and start it exactly as it
     was started. Returns the outage in seconds; fails the test if Redis does not return."""
@@ -187,22 +191,14 @@ async def _restart_redis() -> float:
     await asyncio.to_thread(
         subprocess.run, ["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True
     )
-    for _ in range(100):  # wait until it is really gone
-        down = await asyncio.to_thread(
-            subprocess.run, ["redis-cli", "-p", "6379", "ping"], capture_output=True
-        )
-        if down.returncode != 0 or b"PONG" not in down.stdout:
-            break
-        await asyncio.sleep(0.02)
+
+    async def gone() -> bool:
+        return not await _redis_answers()
+
+    await eventually(gone, 5, "Redis to stop")
     await asyncio.to_thread(subprocess.run, REDIS_START, check=True, capture_output=True)
-    for _ in range(200):
-        up = await asyncio.to_thread(
-            subprocess.run, ["redis-cli", "-p", "6379", "ping"], capture_output=True
-        )
-        if b"PONG" in up.stdout:
-            return time.monotonic() - began
-        await asyncio.sleep(0.02)
-    raise AssertionError("Redis did not come back after the restart")
+    await eventually(_redis_answers, 5, "Redis back after the restart")
+    return time.monotonic() - began
 
 
 @pytest.mark.redis_restart

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from auth_support import CHEAP_HASH, PASSWORD
 from rt_support import close_code, connected
-from wait_support import free_port, wait_for_port
+from wait_support import eventually, free_port, wait_for_port
 
 
 async def test_sigterm_closes_the_sockets_of_every_worker_with_1001(tmp_path: Path) -> None:
@@ -48,24 +48,26 @@ async def test_sigterm_closes_the_sockets_of_every_worker_with_1001(tmp_path: Pa
             stderr=subprocess.STDOUT,
         )
     try:
-        await wait_for_port(port, 60)
+        await wait_for_port(port, 60, log)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as http:
-            for _ in range(200):  # both workers answer (the first may still be starting)
-                if (await http.get("/ready")).status_code == 200:
-                    break
-                await asyncio.sleep(0.1)
+
+            async def ready() -> bool:  # the first worker may still be starting
+                return (await http.get("/ready")).status_code == 200
+
+            await eventually(ready, 20, "/ready")
             response = await http.post(
                 "/api/v1/auth/register", json={"email": "ada@example.com", "password": PASSWORD}
             )
             assert response.status_code == 201, response.text
             token = response.json()["access_token"]
             processes = set()
-            deadline = time.monotonic() + 60
-            while len(processes) < 2 and time.monotonic() < deadline:  # both workers up
+
+            async def both_answered() -> bool:  # each connection may reach either worker
                 response = await http.get("/health", headers={"Connection": "close"})
                 processes.add(response.json()["checks"]["realtime"]["detail"]["process"])
-                await asyncio.sleep(0.05)
-            assert len(processes) == 2, processes
+                return len(processes) == 2
+
+            await eventually(both_answered, 60, "both workers answering /health")
         url = f"ws://127.0.0.1:{port}/api/v1/realtime/ws?token={token}"
         sockets = [(await connected(url))[0] for _ in range(12)]
         began = time.monotonic()
