@@ -91,6 +91,16 @@ async def redis_settings(redis_url: str) -> AsyncIterator[dict[str, str]]:
     await drop_keys(redis_url, prefix)
 
 
+@pytest.fixture(params=["no_redis", "redis"])
+def redis_or_not(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The test runs twice: on the defaults (``{}``: the SQLite queue, the in-process
+    backplane, database counters) and on Redis (``redis_settings``, when the run has it)."""
+    if request.param == "redis":
+        settings: dict[str, str] = request.getfixturevalue("redis_settings")
+        return settings
+    return {}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_postgres_schema() -> None:
     """On PostgreSQL, start every run from an empty schema (no state from earlier runs)."""

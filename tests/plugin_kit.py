@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from quart import Blueprint
 
-from maigie_core import hookimpl
+from maigie_core import EventSubscriber, hookimpl
+from maigie_core.events import Event
 
 
 def plugin_with_route(prefix: str) -> object:
@@ -20,3 +21,26 @@ def plugin_with_route(prefix: str) -> object:
             return [bp]
 
     return Plugin()
+
+
+class EventLog:
+    """A plugin recording every domain event the app delivers (after commit)."""
+
+    def __init__(self) -> None:
+        self.seen: list[Event] = []
+
+    @hookimpl
+    def register_event_subscribers(self) -> list[EventSubscriber]:
+        async def record(event: Event) -> None:
+            self.seen.append(event)
+
+        return [EventSubscriber("*", record, name="test.event_log")]
+
+    def named(self, name: str) -> list[Event]:
+        """The events called ``name``; a name ending in "." names a family ("course.")."""
+        if name.endswith("."):
+            return [e for e in self.seen if e.name.startswith(name)]
+        return [e for e in self.seen if e.name == name]
+
+    def clear(self) -> None:
+        self.seen.clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import urllib.request
@@ -15,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from auth_support import CHEAP_HASH, Api, assert_error, bearer
+from auth_support import Api, assert_error, bearer
+from process_support import serve_env
 from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
 from wait_support import eventually, free_port
@@ -203,17 +203,14 @@ def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
     port = free_port()
     shared = tmp_path / "metrics"
     shared.mkdir()
-    env = {
-        **os.environ,
-        **{k: str(v) for k, v in CHEAP_HASH.items()},
-        "ENVIRONMENT": "production",
-        "SECRET_KEY": uuid.uuid4().hex * 2,
-        "ACCESS_LOG": "true",
-        "MAIGIE_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "METRICS_TOKEN": SCRAPER_TOKEN,
-        "PROMETHEUS_MULTIPROC_DIR": str(shared),
-    }
+    env = serve_env(
+        tmp_path,
+        ENVIRONMENT="production",
+        ACCESS_LOG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
+        METRICS_TOKEN=SCRAPER_TOKEN,
+        PROMETHEUS_MULTIPROC_DIR=shared,
+    )
     env.pop("REDIS_URL", None)
     log = tmp_path / "serve.log"
     with log.open("wb") as out:

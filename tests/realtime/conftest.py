@@ -30,24 +30,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.fixture(params=["memory", "redis"])
-def backplane(request: pytest.FixtureRequest) -> dict[str, Any]:
-    """Every socket test runs on both backplanes (Redis only when the run has one)."""
-    if request.param == "memory":
-        return {}
-    settings: dict[str, Any] = request.getfixturevalue("redis_settings")
-    return settings
-
-
 @pytest.fixture
 async def start_server(
-    make_app: Callable[..., Quart], backplane: dict[str, Any]
+    make_app: Callable[..., Quart], redis_or_not: dict[str, str]
 ) -> AsyncIterator[Callable[..., Any]]:
-    """``await start_server(**settings)``: a served app with the realtime test plugin."""
+    """``await start_server(**settings)``: a served app with the realtime test plugin;
+    every socket test runs on both backplanes (in-process, and Redis when the run has it)."""
     servers: list[Server] = []
 
     async def start(**overrides: Any) -> Server:
-        settings = {**backplane, **overrides}
+        settings = {**redis_or_not, **overrides}
         app = make_app(plugins={"rttest": RealtimeTestPlugin()}, **settings)
         port = free_port()
         config = Config()

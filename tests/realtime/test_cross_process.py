@@ -12,14 +12,14 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from auth_support import CHEAP_HASH, PASSWORD
+from auth_support import PASSWORD
+from process_support import serve_env
 from rt_support import connected, events, recv, recv_until
 from wait_support import eventually, free_port, wait_for_port
 from websockets.exceptions import ConnectionClosed
@@ -75,18 +75,15 @@ class Process:
 @pytest.fixture
 async def spawn(redis_settings: dict[str, str], tmp_path: Path) -> AsyncIterator[Callable[[], Any]]:
     """``await spawn()``: one more server process, all sharing one database and Redis."""
-    env = {
-        **os.environ,
-        **{k: str(v) for k, v in CHEAP_HASH.items()},
-        "ENVIRONMENT": "test",
-        "ACCESS_LOG": "false",
-        "SECRET_KEY": uuid.uuid4().hex * 2,
-        "MAIGIE_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": PG_URL or f"sqlite:///{tmp_path / 'shared.db'}",
+    env = serve_env(
+        tmp_path,
+        ENVIRONMENT="test",
+        ACCESS_LOG="false",
+        DATABASE_URL=PG_URL or f"sqlite:///{tmp_path / 'shared.db'}",
         **redis_settings,
-        "MAIGIE_STRICT_PLUGINS": "1",
-        "WEBSOCKET_HEARTBEAT_INTERVAL": "2",  # counts reach /health within half a second
-    }
+        MAIGIE_STRICT_PLUGINS="1",
+        WEBSOCKET_HEARTBEAT_INTERVAL="2",  # counts reach /health within half a second
+    )
     procs: list[Process] = []
 
     async def start() -> Process:

@@ -4,32 +4,28 @@ whichever worker holds it, and the server exits cleanly well before its graceful
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-from auth_support import CHEAP_HASH, PASSWORD
+from auth_support import PASSWORD
+from process_support import serve_env
 from rt_support import close_code, connected
 from wait_support import eventually, free_port, wait_for_port
 
 
 async def test_sigterm_closes_the_sockets_of_every_worker_with_1001(tmp_path: Path) -> None:
     port = free_port()
-    env = {
-        **os.environ,
-        **{k: str(v) for k, v in CHEAP_HASH.items()},
-        "ENVIRONMENT": "development",
-        "ACCESS_LOG": "false",
-        "SECRET_KEY": uuid.uuid4().hex * 2,
-        "MAIGIE_DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'maigie.db'}",
-        "REDIS_URL": "",
-    }
+    env = serve_env(
+        tmp_path,
+        ENVIRONMENT="development",
+        ACCESS_LOG="false",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'maigie.db'}",
+        REDIS_URL="",
+    )
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         popen = await asyncio.create_subprocess_exec(

@@ -11,20 +11,18 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import maigie_tasktest
 import pytest
 from db_support import drop_keys, key_prefix
+from process_support import Worker, only_plugin, worker_env
 from quart import Quart
 from task_support import run_cli
 from wait_support import eventually
 
-from maigie_core.plugins import write_plugin_state
 from maigie_core.runtime import runtime
 
 HERE = Path(__file__).parent
@@ -43,35 +41,6 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _clear_seen() -> None:
     maigie_tasktest.SEEN.clear()
-
-
-class Worker:
-    """A `maigie worker` subprocess; its output goes to a log file shown on failure."""
-
-    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
-        self.log = log
-        self.handle = log.open("a")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "maigie_core", "worker", *args],
-            env=env,
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-        )
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def wait(self, timeout: float = 30) -> int:
-        return self.proc.wait(timeout)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self.handle.close()
-
-    def output(self) -> str:
-        return self.log.read_text()
 
 
 class Harness:
@@ -103,13 +72,6 @@ class Harness:
             worker.stop()
 
 
-def _disable_other_plugins(app: Quart) -> None:
-    db = runtime(app).db
-    for ep in entry_points(group="maigie.plugins"):
-        if ep.name != "tasktest":
-            write_plugin_state(db, ep.name, False)
-
-
 @pytest.fixture
 async def make_harness(
     make_app: Callable[..., Quart], plugin_site: Path, tmp_path: Path
@@ -130,27 +92,15 @@ async def make_harness(
             prefixes.append((redis_url, prefix))
         settings.update(overrides)
         app = make_app(plugins={"tasktest": maigie_tasktest}, **settings)
-        _disable_other_plugins(app)
-        s = runtime(app).settings
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("MAIGIE_", "TASKS_", "REDIS_", "DATABASE_"))
-        }
-        env.update(
+        only_plugin(app, "tasktest")
+        env = worker_env(
+            app,
             PYTHONPATH=os.pathsep.join(
                 [str(plugin_site), str(HERE), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
-            MAIGIE_DATA_DIR=str(s.MAIGIE_DATA_DIR),
-            DATABASE_URL=s.database_url,
-            ENVIRONMENT="test",
-            LOG_LEVEL="INFO",
-            TASKS_HEARTBEAT_INTERVAL="0.5",
             TASKS_SHUTDOWN_TIMEOUT="20",
             TASKS_LOST_AFTER="2",  # a killed worker's running task is settled after 2 s
         )
-        if redis_url:
-            env.update(REDIS_URL=s.REDIS_URL, REDIS_KEY_PREFIX=s.REDIS_KEY_PREFIX)
         harness = Harness(app, env, tmp_path)
         made.append(harness)
         return harness

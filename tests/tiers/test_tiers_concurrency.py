@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from auth_support import Api
 from tier_plugin import NotesPlugin
 
@@ -57,18 +56,9 @@ async def test_parallel_consumers_never_exceed_the_limit_on_redis(make_app, redi
         await _check(app)
 
 
-@pytest.fixture(params=["database", "redis"])
-def counters(request: pytest.FixtureRequest) -> dict[str, str]:
-    """Where usage is counted: the database, or Redis."""
-    if request.param == "redis":
-        settings: dict[str, str] = request.getfixturevalue("redis_settings")
-        return settings
-    return {}
-
-
-async def test_two_processes_share_one_counter(make_app, counters) -> None:
-    first = make_app(plugins={"tiered": NotesPlugin()}, **counters)
-    second = make_app(plugins={"tiered": NotesPlugin()}, **counters)
+async def test_two_processes_share_one_counter(make_app, redis_or_not) -> None:
+    first = make_app(plugins={"tiered": NotesPlugin()}, **redis_or_not)
+    second = make_app(plugins={"tiered": NotesPlugin()}, **redis_or_not)
     async with first.test_app(), second.test_app():
         headers = await Api(first).user()
         calls = [

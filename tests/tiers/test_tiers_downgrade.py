@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from auth_support import Api, assert_error
-from tier_plugin import NotesPlugin
 
 from maigie_core.auth.state import auth_state
 from maigie_core.db import utcnow
 from maigie_core.tiers.subscriptions import change_tier, expire_tiers
-
-
-@pytest.fixture
-async def setup(make_app):
-    plugin = NotesPlugin()
-    app = make_app(plugins={"tiered": plugin})
-    async with app.test_app():
-        yield Api(app), plugin
 
 
 async def _premium_with_four_notes(api: Api) -> tuple[dict[str, str], dict[str, str], str]:

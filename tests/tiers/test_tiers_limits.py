@@ -6,19 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 from auth_support import Api, assert_error
-from tier_plugin import NotesPlugin
 
 from maigie_core import Principal
 from maigie_core.tiers import check_limit, release_limit
 from maigie_core.tiers.periods import current_period
-
-
-@pytest.fixture
-async def setup(make_app):
-    plugin = NotesPlugin()
-    app = make_app(plugins={"tiered": plugin})
-    async with app.test_app():
-        yield Api(app), plugin
 
 
 async def _set_tier(api: Api, headers: dict[str, str], tier: str) -> None:

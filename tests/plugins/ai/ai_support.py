@@ -11,9 +11,6 @@ import maigie_resources
 import maigie_schedule
 from auth_support import Api
 
-from maigie_core import EventSubscriber, hookimpl
-from maigie_core.events import Event
-
 BASE = "/api/v1/ai"
 REAL_PLUGINS: dict[str, Any] = {
     "ai": maigie_ai,
@@ -81,20 +78,3 @@ class AiApi(Api):
 
 def names(reply: dict[str, Any]) -> list[tuple[str, str]]:
     return [(a["name"], a["status"]) for a in reply["actions"]]
-
-
-class EventLog:
-    """A plugin that records domain events delivered after commit."""
-
-    def __init__(self) -> None:
-        self.seen: list[Event] = []
-
-    @hookimpl
-    def register_event_subscribers(self) -> list[EventSubscriber]:
-        async def record(event: Event) -> None:
-            self.seen.append(event)
-
-        return [EventSubscriber("*", record, name="ai_test_event_log")]
-
-    def named(self, name: str) -> list[Event]:
-        return [e for e in self.seen if e.name == name]

@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ai_support import BASE, AiApi, EventLog
+from ai_support import BASE, AiApi
+from plugin_kit import EventLog
 from quart import Quart
 
 

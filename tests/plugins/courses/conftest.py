@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Callable
 
 import maigie_courses
 import pytest
-from courses_support import CourseApi, EventLog
+from courses_support import CourseApi
+from plugin_kit import EventLog
 from quart import Quart
 
 

@@ -6,9 +6,6 @@ from typing import Any
 
 from auth_support import Api
 
-from maigie_core import EventSubscriber, hookimpl
-from maigie_core.events import Event
-
 BASE = "/api/v1/courses"
 
 
@@ -80,26 +77,6 @@ class CourseApi(Api):
 
     async def user_id(self, headers: dict[str, str]) -> str:
         return str((await self.me(headers))["id"])
-
-
-class EventLog:
-    """A plugin that records every domain event delivered after commit."""
-
-    def __init__(self) -> None:
-        self.seen: list[Event] = []
-
-    @hookimpl
-    def register_event_subscribers(self) -> list[EventSubscriber]:
-        async def record(event: Event) -> None:
-            self.seen.append(event)
-
-        return [EventSubscriber("*", record, name="event_log")]
-
-    def named(self, prefix: str) -> list[Event]:
-        return [e for e in self.seen if e.name.startswith(prefix)]
-
-    def clear(self) -> None:
-        self.seen.clear()
 
 
 def topic_ids(course: dict[str, Any]) -> list[str]:

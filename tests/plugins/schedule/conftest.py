@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator, Callable
 
 import maigie_schedule
 import pytest
+from plugin_kit import EventLog
 from quart import Quart
-from schedule_support import Catalogue, EventLog, ScheduleApi
+from schedule_support import Catalogue, ScheduleApi
 
 
 @pytest.fixture

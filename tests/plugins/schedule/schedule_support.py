@@ -8,8 +8,7 @@ from typing import Any
 
 from auth_support import Api
 
-from maigie_core import EventSubscriber, hookimpl
-from maigie_core.events import Event
+from maigie_core import hookimpl
 
 BASE = "/api/v1/schedule"
 REMINDERS = "/api/v1/reminders"
@@ -44,20 +43,6 @@ class ScheduleApi(Api):
     async def reminder(self, headers: dict[str, str], status: int = 201, **body: Any) -> Any:
         body.setdefault("message", "Review chapter 5")
         return await self.call("post", REMINDERS, headers, status, json=body)
-
-
-class EventLog:
-    """A plugin recording every domain event the app delivers."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    @hookimpl
-    def register_event_subscribers(self) -> list[EventSubscriber]:
-        return [EventSubscriber("*", self.events.append, name="test.event_log")]
-
-    def named(self, name: str) -> list[Event]:
-        return [e for e in self.events if e.name == name]
 
 
 class Catalogue:

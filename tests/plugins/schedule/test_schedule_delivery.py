@@ -5,24 +5,20 @@ reminder that fell due while no worker ran is delivered by the sweep at start.""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import maigie_schedule
 import pytest
-from schedule_support import REMINDERS, EventLog, ScheduleApi
+from plugin_kit import EventLog
+from process_support import Worker, only_plugin, worker_env
+from schedule_support import REMINDERS, ScheduleApi
 from wait_support import eventually
 
 from maigie_core.db import utcnow
-from maigie_core.plugins import write_plugin_state
-from maigie_core.runtime import runtime
 
 DELIVERY_BOUND = 5.0  # seconds after remind_at
 
@@ -114,37 +110,6 @@ async def test_embedded_consumer_delivers_within_5s_once_and_sweeps_at_start(mak
 # -- `maigie worker` processes --------------------------------------------------------
 
 
-class Worker:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.log = log
-        self.handle = log.open("a")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "maigie_core", "worker", "--workers", "2"],
-            env=env,
-            stdout=self.handle,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.handle.close()
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def queue(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The queue's settings: the SQLite default, or Redis (keys dropped after the workers)."""
-    if request.param == "redis":
-        settings: dict[str, str] = request.getfixturevalue("redis_settings")
-        return settings
-    return {}
-
-
 @pytest.fixture
 def workers(tmp_path: Path) -> Iterator[list[Worker]]:
     started: list[Worker] = []
@@ -153,38 +118,14 @@ def workers(tmp_path: Path) -> Iterator[list[Worker]]:
         worker.stop()
 
 
-def _worker_env(app: Any) -> dict[str, str]:
-    s = runtime(app).settings
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MAIGIE_", "TASKS_", "REDIS_", "DATABASE_"))
-    }
-    env.update(
-        MAIGIE_DATA_DIR=str(s.MAIGIE_DATA_DIR),
-        DATABASE_URL=s.database_url,
-        ENVIRONMENT="test",
-        LOG_LEVEL="INFO",
-        TASKS_HEARTBEAT_INTERVAL="0.5",
-        TASKS_SHUTDOWN_TIMEOUT="5",
-    )
-    if s.REDIS_URL:
-        env.update(REDIS_URL=s.REDIS_URL, REDIS_KEY_PREFIX=s.REDIS_KEY_PREFIX)
-    return env
-
-
 async def test_worker_processes_deliver_within_5s_once_and_sweep_what_was_missed(
-    make_app, queue, workers, tmp_path
+    make_app, redis_or_not, workers, tmp_path
 ) -> None:
-    app = make_app(
-        plugins={"schedule": maigie_schedule}, TASKS_IMMEDIATE=False, TASKS_EMBEDDED=False, **queue
-    )
-    db = runtime(app).db
-    for ep in entry_points(group="maigie.plugins"):  # the worker loads only this plugin
-        if ep.name != "schedule":
-            write_plugin_state(db, ep.name, False)
+    settings = {"TASKS_IMMEDIATE": False, "TASKS_EMBEDDED": False, **redis_or_not}
+    app = make_app(plugins={"schedule": maigie_schedule}, **settings)
+    only_plugin(app, "schedule")
     api = ScheduleApi(app)
-    env = _worker_env(app)
+    env = worker_env(app, TASKS_SHUTDOWN_TIMEOUT="5")
     async with app.test_app():
         headers = await api.user()
         me = await api.me(headers)
@@ -194,9 +135,8 @@ async def test_worker_processes_deliver_within_5s_once_and_sweep_what_was_missed
         )
         assert (await _reminder(api, headers, queued["id"]))["delivered_at"] is None
         # two workers compete for every task; each sweeps once at start
-        workers.append(Worker(env, tmp_path / "worker0.log"))
-        workers.append(Worker(env, tmp_path / "worker1.log"))
-        logs = lambda: "\n".join(w.log.read_text() for w in workers)  # noqa: E731
+        workers.append(Worker(env, tmp_path / "worker0.log", "--workers", "2"))
+        workers.append(Worker(env, tmp_path / "worker1.log", "--workers", "2"))
         try:
             await eventually(lambda: _delivered(api, headers, missed), 30, "the sweep")
             await eventually(lambda: _delivered(api, headers, queued["id"]), 30, "queued")
@@ -207,7 +147,7 @@ async def test_worker_processes_deliver_within_5s_once_and_sweep_what_was_missed
             )
             await _assert_punctual_and_once(api, headers, made)
         except AssertionError:
-            print(logs())
+            print("\n".join(w.output() for w in workers))
             raise
         titles = sorted(n["title"] for n in await _notes(api, headers))
         assert titles == ["missed", "queued", "soon"]
