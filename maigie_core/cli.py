@@ -98,6 +98,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     settings = _settings(HOST=host, PORT=port, WORKERS=workers)
     configure_logging(settings)
+    loop_factory(settings)  # before waiting for the database or starting any worker
     app = start_app(settings)
     if settings.database_url.startswith("sqlite"):
         for owner, name in _migrate(app):
@@ -126,18 +127,28 @@ def run_loop(main: Coroutine[Any, Any, None], settings: Settings) -> None:
     ≈ 8% fewer instructions per created goal, 13% per bare request
     (bench/request_cost.py). EVENT_LOOP=asyncio keeps the standard loop.
     """
-    factory: Callable[[], asyncio.AbstractEventLoop] | None = None
-    if settings.EVENT_LOOP != "asyncio":
-        try:
-            import uvloop
-        except ImportError:
-            if settings.EVENT_LOOP == "uvloop":
-                main.close()  # never run: no "coroutine was never awaited" warning
-                raise click.ClickException("EVENT_LOOP=uvloop: uvloop is not installed") from None
-        else:
-            factory = uvloop.new_event_loop
+    try:
+        factory = loop_factory(settings)
+    except click.ClickException:
+        main.close()  # never run: no "coroutine was never awaited" warning
+        raise
     with asyncio.Runner(loop_factory=factory) as runner:
         runner.run(main)
+
+
+def loop_factory(settings: Settings) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The serving loop's factory (None: asyncio's); EVENT_LOOP=uvloop without uvloop is
+    a one-line error. ``serve`` asks before it starts anything, each worker again."""
+    if settings.EVENT_LOOP == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if settings.EVENT_LOOP == "uvloop":
+            raise click.ClickException("EVENT_LOOP=uvloop: uvloop is not installed") from None
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 async def serve_one(app: Any, config: Any, sockets: Any = None) -> None:

@@ -171,31 +171,57 @@ def test_serve_and_worker_wait_for_the_database_then_exit_with_one_line(
     assert took < 15  # 2 s of attempts, and Python's start
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_a_serving_process_that_cannot_start_exits_with_one_line(tmp_path, workers: str) -> None:
-    """EVENT_LOOP=uvloop without uvloop: with --workers 2 each worker (which runs the loop)
-    fails, after the parent's checks passed; the parent stops the other and exits 1."""
-    hidden = tmp_path / "hide" / "uvloop"
-    hidden.mkdir(parents=True)
-    (hidden / "__init__.py").write_text('raise ImportError("hidden by the test")\n')
+def _serve_with_uvloop(tmp_path, workers: str, module: str) -> subprocess.CompletedProcess[str]:
+    """``maigie serve`` with EVENT_LOOP=uvloop and ``module`` as the uvloop it imports."""
+    fake = tmp_path / "fake" / "uvloop"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(module)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MAIGIE", "DATABASE"))},
         "MAIGIE_DATA_DIR": str(tmp_path / "data"),
         "EVENT_LOOP": "uvloop",
         "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(hidden.parent), os.environ.get("PYTHONPATH")])
+            filter(None, [str(fake.parent), os.environ.get("PYTHONPATH")])
         ),
     }
-    done = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "maigie_core", "serve", "--workers", workers, "--port", "0"],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+UVLOOP_MISSING = "Error: EVENT_LOOP=uvloop: uvloop is not installed"
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_uvloop_required_but_missing_stops_serve_before_it_starts(tmp_path, workers: str) -> None:
+    """EVENT_LOOP=uvloop without uvloop: one line and exit 1 from ``serve`` itself, before
+    it waits for the database (none is created) or starts a worker process."""
+    done = _serve_with_uvloop(tmp_path, workers, 'raise ImportError("hidden by the test")\n')
     output = done.stdout + done.stderr
     assert done.returncode == 1, output
     assert "Traceback" not in output and "never awaited" not in output, output
-    assert "Error: EVENT_LOOP=uvloop: uvloop is not installed" in done.stderr.splitlines()
-    if workers == "2":
-        assert re.search(r"maigie-worker-\d exited \(code 1\): stopping", done.stderr), output
+    assert done.stderr.strip().splitlines() == [UVLOOP_MISSING], output
+    assert "maigie-worker" not in output
+    assert not (tmp_path / "data" / "maigie.db").exists()  # nothing was started
+
+
+def test_a_worker_that_cannot_start_stops_serve_with_one_line(tmp_path) -> None:
+    """A worker process that fails after the parent's checks passed (here: uvloop imports
+    in the parent, not in the workers) prints one line; the parent stops the other and
+    exits 1."""
+    workers_only = (
+        "import multiprocessing\n"
+        "if multiprocessing.parent_process() is not None:  # a spawned worker\n"
+        '    raise ImportError("hidden from the workers by the test")\n'
+        "from asyncio import new_event_loop  # noqa: F401  (the parent only imports it)\n"
+    )
+    done = _serve_with_uvloop(tmp_path, "2", workers_only)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output and "never awaited" not in output, output
+    assert UVLOOP_MISSING in done.stderr.splitlines(), output
+    assert re.search(r"maigie-worker-\d exited \(code 1\): stopping", done.stderr), output
