@@ -11,7 +11,9 @@ Two kinds of numbers:
 * Live gauges read when scraped: WebSocket connections (every process through Redis
   when it is configured, else this one), task queue depth, failed tasks not yet
   retried, live task workers, this process's database pool, and (with Redis) how far
-  this process reads behind the realtime event sequence.
+  the slowest serving process of this instance reads behind the realtime event
+  sequence (each worker's read position is in ``PROMETHEUS_MULTIPROC_DIR`` too:
+  maigie_core.realtime.positions).
 
 Access: ``Authorization: Bearer <METRICS_TOKEN>`` (a static secret for the scraper)
 or an administrator's access token; ``METRICS_ENABLED=false`` removes the route.
@@ -25,6 +27,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import peewee
@@ -45,10 +48,10 @@ from quart_schema import hide
 from maigie_core.errors import Forbidden
 from maigie_core.realtime.backplane import Lag
 from maigie_core.realtime.endpoint import EXTENSION as REALTIME
+from maigie_core.realtime.positions import MULTIPROC_ENV, remove_stale
 from maigie_core.runtime import Runtime, runtime
 from maigie_core.settings import Settings
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 EXTENSION = "maigie.metrics"
 
 #: Latency buckets in seconds: most API requests take well under 10 ms.
@@ -66,7 +69,8 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 def prepare_workers() -> None:
     """Before starting several worker processes: a fresh shared directory for their
     numbers (unless the operator set ``PROMETHEUS_MULTIPROC_DIR``), removed at exit."""
-    if os.environ.get(MULTIPROC_ENV):
+    if os.environ.get(MULTIPROC_ENV):  # the operator's: realtime positions of a past run go
+        remove_stale(Path(os.environ[MULTIPROC_ENV]))
         return
     path = tempfile.mkdtemp(prefix="maigie-metrics-")
     os.environ[MULTIPROC_ENV] = path
@@ -209,16 +213,16 @@ def _lag_metrics(lag: Lag) -> list[Metric]:
     ids = GaugeMetricFamily(
         "maigie_realtime_event_id",
         "Realtime event ids (µs timestamps): the newest numbered in Redis (of=sequence), "
-        "the newest this process has read from its pub/sub (of=read).",
+        "the newest the slowest serving process has read from its pub/sub (of=read).",
         labels=["of"],
     )
     ids.add_metric(["sequence"], lag.sequence)
     ids.add_metric(["read"], lag.read)
     seconds = _gauge(
         "maigie_realtime_lag_seconds",
-        "How long the oldest realtime event this process has not read from Redis pub/sub "
-        "has waited (0: caught up). Unread events are lost to this process's sockets if a "
-        "Redis without persistence dies meanwhile.",
+        "How long the oldest realtime event a serving process (the slowest of its "
+        "workers) has not read from Redis pub/sub has waited (0: caught up). Unread events "
+        "are lost to that process's sockets if a Redis without persistence dies meanwhile.",
         lag.seconds,
     )
     return [seconds, ids]

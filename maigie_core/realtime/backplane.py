@@ -34,7 +34,8 @@ def transient_frame(name: str, channel: str, data: Any) -> str:
 
 @dataclass(frozen=True)
 class Lag:
-    """How far this process reads behind the system-wide sequence (for ``/metrics``)."""
+    """How far this process (with several workers, the slowest) reads behind the
+    system-wide sequence (for ``/metrics``)."""
 
     sequence: int  # the newest event id numbered
     read: int  # the newest event id this process has read

@@ -33,6 +33,7 @@ from redis.exceptions import NoScriptError, RedisError, ResponseError
 from maigie_core.events import Event, EventBus, numbered
 from maigie_core.realtime.backplane import Lag, frame_tail
 from maigie_core.realtime.log import Entry, Replay
+from maigie_core.realtime.positions import ReadPositions, shared_dir
 from maigie_core.realtime.redis_scripts import RECORD, REPLAY
 from maigie_core.redis_client import ListeningPubSub
 from maigie_core.settings import Settings
@@ -83,6 +84,8 @@ class RedisBackplane:
         self._outbox_wake = asyncio.Event()
         self._outbox_empty = asyncio.Event()
         self.last_seen: int | None = None
+        # with several worker processes: last_seen, where the others can read it
+        self.positions: ReadPositions | None = None
         self.epoch: int | None = None
         self.subscribed = asyncio.Event()
         self._catch_up_needed = False
@@ -242,6 +245,8 @@ class RedisBackplane:
             if self.last_seen is not None and event_id <= self.last_seen:
                 return  # already delivered by a catch-up
             self.last_seen = event_id
+            if self.positions is not None:
+                self.positions.write(event_id)
         self.hub.deliver(event_id, json.loads(channel_json), frame.decode())
 
     async def _catch_up(self) -> None:
@@ -253,6 +258,8 @@ class RedisBackplane:
             self.last_seen = int(seq) if seq else 0
             self.hub.log.floor = self.last_seen
             self.epoch = since
+            if self.positions is not None:
+                self.positions.write(self.last_seen)
             return
         if self.epoch is not None and since != self.epoch:
             log.warning(
@@ -282,19 +289,25 @@ class RedisBackplane:
                 self.last_seen = event_id
                 self.hub.deliver(event_id, _text(fields[b"c"]), _text(fields[b"m"]))
                 caught_up += 1
+            if self.positions is not None:
+                self.positions.write(self.last_seen)
             if len(entries) < 1000:
                 log.info("realtime backplane subscribed again; caught up %d event(s)", caught_up)
                 return
 
     async def lag(self) -> Lag | None:
-        """Redis's newest id against the newest read here; None before the first subscription.
+        """Redis's newest id against the newest read by the slowest process of this
+        instance (this one alone without ``positions``); None before the first subscription.
 
         Ids are the publishing time in µs: the first unread entry of the global stream
-        tells how long it has waited, against Redis's own clock.
+        tells how long it has waited, against Redis's own clock. The slowest reader's
+        oldest unread event is the oldest any of them has not read.
         """
-        read = self.last_seen
-        if read is None:
+        if self.last_seen is None:
             return None
+        read = self.last_seen
+        if self.positions is not None:
+            read = min([read, *await asyncio.to_thread(self.positions.others)])
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.time()
             pipe.get(self.k_seq)
@@ -327,6 +340,9 @@ class RedisBackplane:
     # -- lifecycle -------------------------------------------------------------------
 
     async def start(self) -> None:
+        directory = shared_dir()
+        if directory is not None:
+            self.positions = ReadPositions(directory, self.hub.process_id)
         self._tasks = [
             asyncio.create_task(self._listen(), name="maigie-realtime-listener"),
             asyncio.create_task(self._drain_outbox(), name="maigie-realtime-outbox"),
@@ -348,6 +364,9 @@ class RedisBackplane:
         self._tasks = []
         with contextlib.suppress(*_UNAVAILABLE):
             await self.redis.hdel(self.k_procs, self.hub.process_id)
+        if self.positions is not None:
+            self.positions.close()
+            self.positions = None
 
     async def tick(self, force: bool = False) -> None:
         """Publish this process's counts for ``/health`` when they change (or every 5 s)."""

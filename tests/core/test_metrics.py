@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import subprocess
-import sys
-import urllib.request
+import os
+import signal
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,10 +14,10 @@ from typing import Any
 
 import pytest
 from auth_support import Api, assert_error, bearer
-from process_support import serve_env
 from prometheus_client.parser import text_string_to_metric_families
 from quart import Quart
-from wait_support import eventually, free_port
+from serve_support import served
+from wait_support import eventually
 
 from maigie_core.runtime import runtime
 from maigie_core.tasks import store, task
@@ -191,66 +190,36 @@ async def test_queue_depth_counts_waiting_tasks(make_app) -> None:
     assert value(text, "maigie_task_queue_depth", state="scheduled") == 0
 
 
-def _get(url: str, token: str | None = None) -> str:
-    request = urllib.request.Request(url, headers=bearer(token) if token else {})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return str(response.read().decode())
-
-
 def test_two_workers_report_the_sum_of_both(tmp_path: Path) -> None:
     """``maigie serve --workers 2`` in production: whichever worker answers a scrape, it
     counts every worker's requests; every worker writes JSON access lines."""
-    port = free_port()
     shared = tmp_path / "metrics"
     shared.mkdir()
-    env = serve_env(
-        tmp_path,
-        ENVIRONMENT="production",
-        ACCESS_LOG="true",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
-        METRICS_TOKEN=SCRAPER_TOKEN,
-        PROMETHEUS_MULTIPROC_DIR=shared,
-    )
-    env.pop("REDIS_URL", None)
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "maigie_core", "serve", "--workers", "2", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        started = eventually(
-            lambda: asyncio.to_thread(_get, base + "/ready"),
-            30,
-            lambda: f"the server; its log:\n{log.read_text()}",
-            ignoring=OSError,  # refused, or 503 (HTTPError) while it starts
-        )
-        asyncio.run(started)  # a plain test: no loop of its own
+    env = {
+        "ENVIRONMENT": "production",
+        "ACCESS_LOG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "METRICS_TOKEN": SCRAPER_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(shared),
+        "REDIS_URL": None,
+    }
+    with served(tmp_path, env) as server:
         # Bursts of concurrent connections until both workers have served some.
         sent, writers = 0, set()
         with ThreadPoolExecutor(16) as pool:
             while len(writers) < 2 and sent < 2000:
-                list(pool.map(_get, [base + "/"] * 40))
+                list(pool.map(server.get, ["/"] * 40))
                 sent += 40
                 writers = {p.name.rsplit("_", 1)[1] for p in shared.glob("counter_*.db")}
         assert len(writers) == 2, writers  # both workers served (and recorded) requests
         for _ in range(6):  # several scrapes, answered by either worker
-            text = _get(base + "/metrics", SCRAPER_TOKEN)
+            text = server.get("/metrics", bearer(SCRAPER_TOKEN))
             assert value(text, "maigie_http_requests_total", route="/", status="2xx") == sent
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    lines = [json.loads(x) for x in log.read_text().splitlines() if x.startswith("{")]
+    output = server.output()
+    lines = [json.loads(x) for x in output.splitlines() if x.startswith("{")]
     access = [e for e in lines if e["logger"] == "maigie.access" and e["path"] == "/"]
     assert len(access) == sent and all(e["request_id"] for e in access), sent
-    assert SCRAPER_TOKEN not in log.read_text()
+    assert SCRAPER_TOKEN not in output
 
 
 async def test_realtime_lag_shows_events_this_process_has_not_read(
@@ -291,3 +260,70 @@ async def test_realtime_lag_shows_events_this_process_has_not_read(
 
         backplane._tasks[0] = asyncio.create_task(backplane._listen())  # reads again
         await eventually(caught_up, within=10, what="the lag caught up")
+
+
+async def test_every_worker_reports_the_slowest_workers_realtime_lag(
+    make_app, redis_settings, tmp_path
+) -> None:
+    """``maigie serve --workers 2`` with Redis: a worker that stops reading (SIGSTOP: its
+    loop frozen, as a stuck one would be) shows in the lag and read id of every scrape,
+    which the other worker answers; then the same with the roles swapped."""
+    from maigie_core.realtime import broadcast
+
+    settings = redis_settings
+    publisher = make_app(**settings)  # migrates the run's database; emits the events
+    env = {
+        **settings,
+        "ENVIRONMENT": "development",
+        "ACCESS_LOG": "false",
+        "DATABASE_URL": runtime(publisher).settings.database_url,
+        "METRICS_TOKEN": SCRAPER_TOKEN,
+    }
+
+    async def emit(count: int) -> None:
+        async with publisher.app_context():
+            for n in range(count):
+                await broadcast("lag.test", {"n": n})
+
+    async with publisher.test_app():
+        with served(tmp_path, env) as server:
+            pids = server.worker_pids()
+            assert len(pids) == 2, pids
+
+            async def scrapes(count: int) -> list[str]:
+                get = server.get
+                return [
+                    await asyncio.to_thread(get, "/metrics", bearer(SCRAPER_TOKEN))
+                    for _ in range(count)
+                ]
+
+            def lag(text: str) -> tuple[float, float, float]:
+                return (
+                    value(text, "maigie_realtime_lag_seconds"),
+                    value(text, "maigie_realtime_event_id", of="read"),
+                    value(text, "maigie_realtime_event_id", of="sequence"),
+                )
+
+            async def caught_up() -> bool:
+                return all(
+                    seconds == 0 and read == sequence
+                    for seconds, read, sequence in map(lag, await scrapes(6))
+                )
+
+            await emit(1)
+            await eventually(caught_up, within=15, what="both workers read the event")
+            for stopped in pids:
+                os.kill(stopped, signal.SIGSTOP)  # every scrape now reaches the other
+                try:
+                    await emit(3)
+
+                    async def behind() -> bool:
+                        return lag((await scrapes(1))[0])[0] >= 0.3
+
+                    await eventually(behind, within=15, what=f"the lag of {stopped}")
+                    for seconds, read, sequence in map(lag, await scrapes(4)):
+                        assert seconds >= 0.3 and read < sequence, (stopped, seconds)
+                finally:
+                    os.kill(stopped, signal.SIGCONT)
+                await eventually(caught_up, within=15, what=f"{stopped} caught up")
+            assert server.proc.poll() is None, server.output()
