@@ -44,7 +44,7 @@ class Settings(BaseModel):
     DATABASE_STATEMENT_TIMEOUT: float = Field(30, ge=0)  # PostgreSQL, requests; 0: none
     DATABASE_NETWORK_TIMEOUT: float = Field(10, ge=0)  # a silent PostgreSQL peer; 0: kernel's
     DATABASE_STARTUP_TIMEOUT: float = Field(30, ge=0)  # serve/worker wait for the database
-    SQLITE_INLINE_BUDGET: float = Field(0.002, ge=0)  # s on the loop's thread; 0: never
+    SQLITE_INLINE_BUDGET: float = Field(0.002, ge=0)  # s a read may run on the loop; 0: never there
     REDIS_URL: str = ""
     REDIS_KEY_PREFIX: str = "maigie:"
     REDIS_TIMEOUT: float = Field(3, gt=1)  # connect and each reply; must exceed 1 s (Huey)

@@ -19,7 +19,7 @@ from peewee_async.connection import connection_context
 from peewee_async.pool import PoolBackend
 from peewee_async.transactions import Transaction
 
-from maigie_core.db.sqlite_connection import INLINE_BUDGET, SqliteConnection
+from maigie_core.db.sqlite_connection import INLINE_BUDGET, SqliteConnection, read_only
 
 SQLITE_PRAGMAS = (
     ("foreign_keys", "ON"),
@@ -117,9 +117,6 @@ class _ImmediateTransaction(Transaction):  # type: ignore[misc]
         await self.execute(f"SAVEPOINT {self.savepoint}" if self.savepoint else "BEGIN IMMEDIATE")
 
 
-_READ_ONLY = ("SELECT", "VALUES", "EXPLAIN")
-
-
 def in_transaction() -> bool:
     """Whether this task runs inside a ``transaction()`` (any engine; re-exported by
     ``maigie_core.db``)."""
@@ -152,7 +149,7 @@ class SqliteDatabase(peewee_async.SqliteDatabase):  # type: ignore[misc]
         return self._writer[1]
 
     async def aio_execute_sql(self, sql: str, params: Any = None, fetch_results: Any = None) -> Any:
-        if in_transaction() or sql.lstrip()[:7].upper().startswith(_READ_ONLY):
+        if in_transaction() or read_only(sql):
             return await super().aio_execute_sql(sql, params, fetch_results)
         async with self.writer_lock():
             return await super().aio_execute_sql(sql, params, fetch_results)

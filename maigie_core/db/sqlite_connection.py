@@ -9,16 +9,19 @@ peewee-async query). Where that call runs:
   and with a busy loop each step then waits for the GIL (measured: 120 context switches
   for a list of 20 rows, and half the requests/s). Inline, a statement may not wait:
   ``busy_timeout`` is 0 there, so a lock held by another process answers ``SQLITE_BUSY``
-  at once, and a statement that starts its own unit of work (autocommit, or the first
-  of a transaction) is interrupted by the progress handler after ``inline_budget``
-  seconds. Either way it is rolled back whole and runs again on the thread.
+  at once, and a read that starts its own unit of work (autocommit, or the first
+  statement of a transaction) is interrupted by the progress handler after
+  ``inline_budget`` seconds. Such a statement is rolled back (a transaction it began,
+  explicitly) and runs again on the thread.
 * **On the connection's own thread**, which waits for locks (``busy_timeout``) and
   runs as long as it takes, while the loop goes on. Also every statement of a
   transaction that did not begin ``IMMEDIATE`` (its writes could wait for a lock), and
   all of them with ``inline_budget`` 0.
 
-Statements inside an ``IMMEDIATE`` transaction run inline to the end: the write lock is
-held, so nothing waits, and interrupting one would roll back the whole transaction.
+Writes are never interrupted: an ``INSERT … RETURNING`` interrupted while it hands
+back its rows has already committed (autocommit), so running it again would write twice.
+They, and the statements inside an ``IMMEDIATE`` transaction, run inline to the end: the
+write lock is held, nothing waits, and writes are short by design.
 
 A transaction's ``BEGIN`` travels with its first statement (one call fewer); a
 transaction in which nothing ran ends without one.
@@ -27,7 +30,9 @@ transaction in which nothing ran ends without one.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import re
 import sqlite3
 import threading
 import time
@@ -55,6 +60,14 @@ def _settle(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
 _BEGIN = ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN EXCLUSIVE")
 _LOCKING = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")  # take the write lock at BEGIN
 _END = ("COMMIT", "ROLLBACK")
+_READ = re.compile(r"\s*(SELECT|VALUES|WITH|EXPLAIN)\b", re.IGNORECASE)
+_WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def read_only(sql: str) -> bool:
+    """Whether ``sql`` only reads (a keyword that may write, even in a literal, says no)."""
+    return _READ.match(sql) is not None and _WRITE.search(sql) is None
 
 
 def _statement(
@@ -198,7 +211,8 @@ class SqliteConnection:
         # statement running there) and nothing of this statement's can wait for a lock
         if self.inline_budget > 0 and self._sent == self._finished and (own_unit or self._locked):
             self._mode(conn, inline=True)
-            self._deadline = time.monotonic() + self.inline_budget if own_unit else math.inf
+            bounded = own_unit and read_only(sql)
+            self._deadline = time.monotonic() + self.inline_budget if bounded else math.inf
             try:
                 return _statement(conn, sql, params, begin)
             except sqlite3.OperationalError as exc:

@@ -1,6 +1,6 @@
-"""SQLite statements run on the event loop's thread unless they would wait or run long
-(``maigie_core.db.sqlite_connection``): then they are rolled back and run again on the
-connection's own thread, once, while the loop goes on."""
+"""SQLite statements run on the event loop's thread unless they would wait for a lock or
+are reads that run long (``maigie_core.db.sqlite_connection``): then they are rolled
+back and run again on the connection's own thread, once, while the loop goes on."""
 
 from __future__ import annotations
 
@@ -104,25 +104,38 @@ async def test_a_long_read_moves_to_the_thread_and_the_loop_goes_on(conn) -> Non
     assert stall < 0.1, f"the loop stood still {stall:.3f} s"
 
 
-async def test_a_long_write_is_rolled_back_and_runs_once_on_the_thread(conn) -> None:
+async def test_a_long_write_runs_on_the_loop_to_its_end(conn) -> None:
     await run(conn, (COUNT + "INSERT INTO t SELECT x, where_() FROM c", (200_000,)))
-    # no row of the interrupted inline attempt is left
     rows = await run(conn, "SELECT w, count(*), sum(x) FROM t GROUP BY w")
-    assert rows == [("maigie-sqlite", 200_000, 20_000_100_000)]
+    assert rows == [(LOOP_THREAD, 200_000, 20_000_100_000)]
 
 
-async def test_a_transaction_whose_first_statement_runs_long_is_rolled_back_and_redone(
+async def test_writes_returning_rows_are_never_interrupted_and_never_run_twice(path) -> None:
+    """An INSERT … RETURNING interrupted while it hands back its rows has committed:
+    with a budget nothing fits in, reads move to the thread, writes do not."""
+    conn = await connect(path, budget=1e-9)
+    try:
+        for n in range(200):
+            rows = await run(conn, ("INSERT INTO t VALUES (?, where_()) RETURNING x, w", (n,)))
+            assert rows == [(n, LOOP_THREAD)]
+        assert await run(conn, "SELECT count(*) FROM t") == [(200,)]
+        long_read = (COUNT + "SELECT count(*), where_() FROM c", (10_000,))
+        assert await run(conn, long_read) == [(10_000, "maigie-sqlite")]
+    finally:
+        await conn.close()
+
+
+async def test_a_transaction_whose_first_read_runs_long_is_rolled_back_and_redone(
     conn,
 ) -> None:
-    await run(
+    rows = await run(
         conn,
         "BEGIN IMMEDIATE",
-        (COUNT + "INSERT INTO t SELECT x, where_() FROM c", (200_000,)),
-        "INSERT INTO t SELECT 0, where_()",
-        "COMMIT",
+        (COUNT + "SELECT count(*), where_() FROM c", (3_000_000,)),
     )
-    rows = await run(conn, "SELECT w, count(*) FROM t GROUP BY w ORDER BY w")
-    assert rows == [("maigie-sqlite", 200_000), (LOOP_THREAD, 1)]
+    assert rows == [(3_000_000, "maigie-sqlite")]  # begun again on the thread
+    await run(conn, "INSERT INTO t SELECT 1, where_()", "COMMIT")  # the lock held: inline
+    assert await run(conn, "SELECT w, count(*) FROM t GROUP BY w") == [(LOOP_THREAD, 1)]
 
 
 async def test_a_write_lock_held_elsewhere_is_waited_for_on_the_thread(conn, path) -> None:
