@@ -18,12 +18,13 @@ import base64
 import binascii
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from maigie_core.errors import ValidationFailed
+from maigie_core.instants import within_range
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -57,13 +58,21 @@ def encode_cursor(created_at: datetime | str, item_id: Any) -> str:
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    """``(created_at, id)`` from a cursor, ``None`` for no cursor, 422 for a forged one."""
+    """``(created_at, id)`` from a cursor, ``None`` for no cursor, 422 for a forged one.
+
+    The time comes back as naive UTC, as the database stores it: a forged cursor's
+    offset (``+23:59`` is a PostgreSQL error) or year 1/9999 (an ``OverflowError`` in
+    the schedule) never reaches a query.
+    """
     if not cursor:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         stamp, item_id = text.split("|")
-        return datetime.fromisoformat(stamp), uuid.UUID(item_id)
+        moment = within_range(datetime.fromisoformat(stamp))
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        return moment, uuid.UUID(item_id)
     except (binascii.Error, UnicodeError, ValueError):
         raise invalid_cursor() from None
 

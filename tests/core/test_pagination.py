@@ -39,3 +39,27 @@ def test_page_reports_a_next_cursor_only_when_more_rows_exist() -> None:
     assert decode_cursor(first["next_cursor"]) == (rows[1]["created_at"], rows[1]["id"])
     last = page(rows[2:], 2, lambda r: (r["created_at"], r["id"]), render=lambda r: r["id"])
     assert last == {"items": [rows[2]["id"]], "next_cursor": None}
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC (OverflowError)
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC
+        "1000-01-01T00:00:00",
+    ],
+)
+def test_cursor_with_a_forged_time_is_a_422(stamp: str) -> None:
+    forged = encode_cursor(stamp, uuid.uuid4())
+    with pytest.raises(ValidationFailed) as info:
+        decode_cursor(forged)
+    assert info.value.detail[0]["loc"] == ["cursor"]
+
+
+def test_cursor_time_comes_back_as_naive_utc() -> None:
+    """As the database stores it; an offset PostgreSQL refuses (``+23:59``) never reaches it."""
+    item = uuid.uuid4()
+    decoded = decode_cursor(encode_cursor("2030-01-01T05:30:00+05:30", item))
+    assert decoded == (datetime(2030, 1, 1, 0, 0), item)
+    decoded = decode_cursor(encode_cursor("2030-01-01T23:59:00+23:59", item))
+    assert decoded == (datetime(2030, 1, 1, 0, 0), item)

@@ -7,6 +7,7 @@ a 500, and never shows the other user's objects; ``%`` and ``_`` are not wildcar
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -22,6 +23,8 @@ from hostile_support import (
     query_params,
 )
 from seeding import seed
+
+from maigie_core.pagination import encode_cursor
 
 METACHARACTERS = [
     "'",
@@ -147,3 +150,36 @@ async def test_junk_in_every_path_parameter(full_app: Any, alice: Caller) -> Non
                             failures.append(f"{method} {path} {param}={encoded[:30]}: {status}")
     assert not failures, "\n".join(failures[:40])
     assert tried >= 1000, tried
+
+
+# A forged cursor's time -> the answers allowed: a page (a fine position) or the 422.
+FORGED_CURSOR_TIMES = {
+    "2030-01-01T00:00:00+23:59": (200, 422),  # was PostgreSQL "time zone displacement..."
+    "0001-01-01T00:00:00+14:00": (422,),  # UTC conversion before year 1 (OverflowError)
+    "9999-12-31T23:59:59-14:00": (422,),  # UTC conversion after year 9999
+}
+
+
+async def test_cursors_with_forged_times_are_never_a_500(full_app: Any, alice: Caller) -> None:
+    """A cursor is opaque, but base64 is not a secret: a forged time is never a 500.
+
+    Found by fuzzing a served app: every list answered 500 on PostgreSQL for the
+    ``+23:59`` offset, the schedule and reminders on both engines for years 1 and 9999.
+    """
+    doc = await openapi(full_app)
+    mine = await seed(alice, doc, "Mine")
+    tried = 0
+    failures = []
+    for method, path, op in operations(doc):
+        names = [p["name"] for p in query_params(op)]
+        if method != "GET" or "cursor" not in names or path.startswith(f"{API}/admin"):
+            continue
+        for stamp, expected in FORGED_CURSOR_TIMES.items():
+            cursor = encode_cursor(stamp, uuid.uuid4())
+            status, text, body = await alice.call("GET", f"{fill(path, mine.ids)}?cursor={cursor}")
+            tried += 1
+            named = status == 422 and body["detail"][0]["loc"][-1:] == ["cursor"]
+            if status not in expected or (status != 200 and not named):
+                failures.append(f"GET {path} cursor time {stamp}: {status} {text[:200]}")
+    assert not failures, "\n".join(failures)
+    assert tried >= 8 * len(FORGED_CURSOR_TIMES), tried
