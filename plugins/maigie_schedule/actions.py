@@ -14,9 +14,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from maigie_core import AIAction, Principal, ValidationFailed
+from maigie_core.instants import BoundedAwareDatetime, date_within_range
 from maigie_schedule import planning, reminders, service, views
 from maigie_schedule.recurrence import zone
 from maigie_schedule.schemas import BlockIn, Message, Notes, PlanWeekIn, ReminderIn, RRule, Title
@@ -43,7 +44,7 @@ def resolve_day(text: str, tz: ZoneInfo) -> date:
     if word in _WEEKDAYS:
         return today + timedelta(days=(_WEEKDAYS.index(word) - today.weekday()) % 7)
     try:
-        return date.fromisoformat(word)
+        return date_within_range(date.fromisoformat(word))
     except ValueError:
         raise _payload_error(
             "day", "day must be today, tomorrow, a weekday or YYYY-MM-DD"
@@ -80,7 +81,7 @@ class CreateBlockPayload(_Payload):
     """A study block, e.g. "2 hours of reading tomorrow at 3pm"."""
 
     title: Title
-    start_at: AwareDatetime | None = Field(None, description="ISO 8601 with offset")
+    start_at: BoundedAwareDatetime | None = Field(None, description="ISO 8601 with offset")
     day: str | None = Field(None, description="today, tomorrow, a weekday or YYYY-MM-DD")
     time: str | None = Field(None, description="15:00 or 3pm, in the user's time zone")
     duration_minutes: int = Field(60, ge=5, le=24 * 60)
@@ -103,7 +104,7 @@ class CreateReminderPayload(_Payload):
     """A reminder at a time, or ``minutes_before`` a block's next occurrence."""
 
     message: Message
-    remind_at: AwareDatetime | None = None
+    remind_at: BoundedAwareDatetime | None = None
     day: str | None = Field(None, description="today, tomorrow, a weekday or YYYY-MM-DD")
     time: str | None = Field(None, description="default 09:00, the user's time zone")
     block_id: uuid.UUID | None = None

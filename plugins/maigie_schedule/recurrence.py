@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.parser import parse as parse_datetime
 from dateutil.rrule import rrule, rrulestr
 
+from maigie_core.instants import OUT_OF_RANGE, within_range
+
 #: FREQ values a block may have (MINUTELY and SECONDLY are refused).
 FREQS = frozenset({"YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"})
 MAX_COUNT = 1000
@@ -128,6 +130,11 @@ def parse(text: str, first_local: datetime) -> rrule:
         raise RuleError("rrule must not have both COUNT and UNTIL (RFC 5545)")
     if parts.count is not None and not 1 <= parts.count <= MAX_COUNT:
         raise RuleError(f"rrule COUNT must be from 1 to {MAX_COUNT}")
+    if parts.until is not None:
+        try:
+            within_range(parts.until)
+        except ValueError:
+            raise RuleError(f"rrule UNTIL {OUT_OF_RANGE}") from None
     first_year = rule.between(first_local, first_local + YEAR, inc=True)
     if not first_year or first_year[0] != first_local:
         raise RuleError("start_at must be the first occurrence of the rrule")

@@ -9,7 +9,6 @@ from typing import Annotated, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from maigie_core.instants import BoundedAwareDatetime, BoundedDate
 from maigie_core.openapi import NOT_BLANK, non_nullable
 from maigie_core.pagination import PageQuery
 
@@ -52,8 +52,8 @@ class BlockIn(_In):
     """A time block; with ``rrule`` a series whose first occurrence is ``start_at``."""
 
     title: Title
-    start_at: AwareDatetime = Field(description="ISO 8601 with an offset")
-    end_at: AwareDatetime = Field(description="ISO 8601 with an offset, after start_at")
+    start_at: BoundedAwareDatetime = Field(description="ISO 8601 with an offset")
+    end_at: BoundedAwareDatetime = Field(description="ISO 8601 with an offset, after start_at")
     rrule: RRule | None = Field(None, description="RFC 5545 RRULE value, e.g. FREQ=WEEKLY;COUNT=3")
     timezone: ZoneName | None = Field(
         None, description="IANA zone the recurrence keeps its wall-clock time in (default: yours)"
@@ -76,8 +76,8 @@ class BlockPatch(_In):
     )
 
     title: Title | None = None
-    start_at: AwareDatetime | None = None
-    end_at: AwareDatetime | None = None
+    start_at: BoundedAwareDatetime | None = None
+    end_at: BoundedAwareDatetime | None = None
     rrule: RRule | None = None
     timezone: ZoneName | None = None
     notes: Notes | None = None
@@ -169,7 +169,7 @@ class ReminderIn(_In):
     )
 
     message: Message
-    remind_at: AwareDatetime | None = None
+    remind_at: BoundedAwareDatetime | None = None
     block_id: uuid.UUID | None = None
     minutes_before: int | None = Field(None, ge=0, le=10080)
 
@@ -213,7 +213,7 @@ class PlanWeekIn(_In):
     """Spread a goal's open tasks over the free slots of a week (Premium)."""
 
     goal_id: uuid.UUID
-    week_start: Date | None = Field(None, description="first day (default: today)")
+    week_start: BoundedDate | None = Field(None, description="first day (default: today)")
     session_minutes: int = Field(60, ge=15, le=480)
     day_start: str = Field("09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     day_end: str = Field("18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")

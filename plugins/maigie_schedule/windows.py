@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from maigie_core import ValidationFailed
+from maigie_core.instants import OUT_OF_RANGE, date_within_range, within_range
 from maigie_core.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor
 
 #: The widest window ``GET /schedule`` expands (a leap year fits).
@@ -39,16 +40,29 @@ def parse_instant(raw: str, tz: ZoneInfo, name: str) -> datetime:
     text = raw.strip().replace(" ", "+")
     if len(text) == 10:
         try:
-            return local_midnight(date.fromisoformat(text), tz)
+            day = date.fromisoformat(text)
         except ValueError:
             pass
+        else:
+            return local_midnight(_in_range(day, name), tz)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise invalid(name, f"{name} must be an ISO 8601 date-time or YYYY-MM-DD") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
+    try:
+        within_range(value)
+    except ValueError:
+        raise invalid(name, f"{name} {OUT_OF_RANGE}") from None
     return value.astimezone(UTC)
+
+
+def _in_range(day: date, name: str) -> date:
+    try:
+        return date_within_range(day)
+    except ValueError:
+        raise invalid(name, f"{name} {OUT_OF_RANGE}") from None
 
 
 def parse_window(args: Mapping[str, str], tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -61,6 +75,7 @@ def parse_window(args: Mapping[str, str], tz: ZoneInfo) -> tuple[datetime, datet
             wanted = date.fromisoformat(day)
         except ValueError:
             raise invalid("date", "date must be YYYY-MM-DD") from None
+        _in_range(wanted, "date")
         return local_midnight(wanted, tz), local_midnight(wanted + timedelta(days=1), tz)
     if start is None and end is None:
         today = datetime.now(tz).date()
