@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from maigie_core.instants import BoundedDatetime
 from maigie_core.openapi import NOT_BLANK, exactly_one_of, non_nullable
 from maigie_core.pagination import PageQuery
 from maigie_goals.models import MAX_TASKS
@@ -53,7 +54,7 @@ Title = Annotated[
 ]
 Description = Annotated[str, StringConstraints(max_length=5000), AfterValidator(_printable)]
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
-Instant = Annotated[datetime, AfterValidator(_naive_utc)]
+Instant = Annotated[BoundedDatetime, AfterValidator(_naive_utc)]
 Progress = Annotated[int, Field(ge=0, le=100)]
 Status = Literal["active", "completed", "archived"]
 

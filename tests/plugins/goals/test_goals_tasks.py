@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from auth_support import assert_error
 from goals_support import GOALS, create
 
@@ -190,3 +191,30 @@ async def test_a_goal_holds_at_most_100_tasks(api) -> None:
         f"{GOALS}/{goal['id']}/tasks", headers=headers, json={"title": "one too many"}
     )
     await assert_error(response, 422, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize(
+    "due_at",
+    [
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC: was OverflowError, a 500
+        "9999-12-31T23:59:59-14:00",  # after year 9999 in UTC: the same
+        "9000-01-01T00:00:00Z",
+        "1899-12-31T23:59:59",
+    ],
+)
+async def test_a_due_time_at_the_end_of_the_calendar_is_a_422(api, due_at: str) -> None:
+    """Found by fuzzing a served app; every way a task gets a ``due_at`` is covered."""
+    headers = await api.user()
+    goal = await _goal_with_tasks(api, headers, 1)
+    base = f"{GOALS}/{goal['id']}/tasks"
+    attempts = [
+        ("post", base, {"title": "t", "due_at": due_at}),
+        ("patch", f"{base}/{goal['tasks'][0]['id']}", {"due_at": due_at}),
+        ("post", GOALS, {"title": "g", "tasks": [{"title": "t", "due_at": due_at}]}),
+    ]
+    for method, url, body in attempts:
+        response = await getattr(api.client, method)(url, headers=headers, json=body)
+        error = await assert_error(response, 422, "VALIDATION_ERROR")
+        assert error["detail"][0]["loc"][-1] == "due_at", (method, url)
+    task = (await _get(api, headers, goal["id"]))["tasks"][0]
+    assert task["due_at"] is None
