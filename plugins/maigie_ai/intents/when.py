@@ -16,6 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
+from maigie_core.instants import date_within_range
+
 T = TypeVar("T")
 
 
@@ -116,7 +118,11 @@ def span_end(text: str, today: date) -> Found[date] | None:
         "month": lambda: today + relativedelta(months=whole, days=round((amount - whole) * 30)),
         "year": lambda: today + relativedelta(years=whole, months=round((amount - whole) * 12)),
     }
-    return Found(ends[unit](), match.start(), match.end())
+    try:
+        end = ends[unit]()
+    except (OverflowError, ValueError):  # past year 9999
+        return None
+    return Found(end, match.start(), match.end()) if _in_span(end) else None
 
 
 def weeks_between(start: date, end: date) -> int:
@@ -141,10 +147,21 @@ _NEXT_UNIT = re.compile(
 )
 
 
+def _in_span(value: date) -> bool:
+    """Whether the API takes ``value`` (``maigie_core.instants``): "December 31 9999" or
+    "in 99999999 weeks" is not understood, rather than a 500 further on."""
+    try:
+        date_within_range(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _year_for(month: int, day: int, today: date, year: str | None) -> date | None:
     try:
         if year:
-            return date(int(year), month, day)
+            value = date(int(year), month, day)
+            return value if _in_span(value) else None
         candidate = date(today.year, month, day)
         return candidate if candidate >= today else date(today.year + 1, month, day)
     except ValueError:
@@ -156,11 +173,11 @@ def calendar_date(text: str, today: date) -> Found[date] | None:
     found: list[Found[date]] = []
     for match in _ISO.finditer(text):
         try:
-            found.append(
-                Found(date(int(match["y"]), int(match["m"]), int(match["d"])), *match.span())
-            )
+            iso = date(int(match["y"]), int(match["m"]), int(match["d"]))
         except ValueError:
             continue
+        if _in_span(iso):
+            found.append(Found(iso, *match.span()))
     for pattern in (_MONTH_DAY, _DAY_MONTH):
         for match in pattern.finditer(text):
             value = _year_for(_month(match["mon"]), int(match["day"]), today, match["y"])
@@ -287,12 +304,16 @@ def from_now(text: str, now: datetime) -> Found[datetime] | None:
     if match is None:
         return None
     amount = number(match["n"])
-    delta = (
-        timedelta(hours=amount)
-        if match["unit"].lower().startswith("h")
-        else timedelta(minutes=amount)
-    )
-    return Found(now + delta, *match.span())
+    try:
+        delta = (
+            timedelta(hours=amount)
+            if match["unit"].lower().startswith("h")
+            else timedelta(minutes=amount)
+        )
+        moment = now + delta
+    except OverflowError:  # "in 99999999999 minutes"
+        return None
+    return Found(moment, *match.span()) if _in_span(moment.date()) else None
 
 
 # -- deadlines: "in 6 weeks", "by December 12", "before Friday", "by next month" ---------

@@ -273,3 +273,27 @@ async def test_chat_requires_a_user_and_a_valid_body(api) -> None:
         response = await api.client.post(f"{BASE}/chat", headers=headers, json=body)
         assert response.status_code == 422, body
         assert (await response.get_json())["code"] == "VALIDATION_ERROR"
+
+
+async def test_dates_past_the_calendar_are_not_understood_instead_of_a_500(api) -> None:
+    """Found by fuzzing a served app: each message below answered 500 (OverflowError).
+
+    A date or span the API cannot take (``maigie_core.instants``) is not a date to the
+    assistant: it asks, as for any detail it did not get, and creates nothing with it.
+    """
+    headers = await api.premium()
+    messages = [
+        "I want to learn Data Structures in 99999999 weeks",
+        "I want to pass my exam in 520000 weeks",
+        "Schedule 2 hours of reading on December 31 9999 at 11pm",
+        "Schedule 2 hours of reading on 9999-12-31 at 11pm",
+        "Remind me to stretch in 99999999999 minutes",
+    ]
+    for message in messages:
+        reply = await api.chat(headers, message)
+        assert reply["reply"], message
+        for action in reply["actions"]:
+            result = action.get("result") or {}
+            for field in ("target_date", "start_at", "remind_at"):
+                assert not str(result.get(field) or "").startswith("9"), (message, action)
+    assert all(goal["target_date"] is None for goal in await api.goals(headers))
