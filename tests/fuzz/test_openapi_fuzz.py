@@ -2,15 +2,18 @@
 
 The app runs in-process (schemathesis' ASGI transport) with every built-in plugin. Every
 operation is fuzzed with valid (positive) and invalid (negative) inputs as an ordinary
-user whose bearer token is on every request (admin routes must answer it 403), then the
-admin routes again as an administrator. The user owns one real object of each kind and
+(free) user whose bearer token is on every request (admin routes must answer it 403),
+then the operations that refused the free user with 403 again once that user is
+premium (so premium-only routes are fuzzed past their tier check), then the admin
+routes as an administrator. The user owns one real object of each kind and
 half the examples with an id in the path use it, so bodies reach real objects, not only
 404s. Each response must not be a 5xx and, where the document declares a schema for its
 status code, must match it.
 
 Bounded and reproducible: ``MAIGIE_FUZZ_EXAMPLES`` examples (default 15) per operation
 and mode, derandomized, no deadline; about 45 s on SQLite. Raise it for a deeper run:
-``MAIGIE_FUZZ_EXAMPLES=60 pytest tests/fuzz`` (about 3 minutes).
+``MAIGIE_FUZZ_EXAMPLES=60 pytest tests/fuzz`` (about 3 minutes). The long campaign, against
+a real ``maigie serve`` with every schemathesis phase, is ``bench/fuzz_served.py``.
 Findings so far are fixed in the code, each with a regression test next to its module.
 """
 
@@ -147,6 +150,17 @@ def fuzz_admin(fuzz_app: Quart, fuzz_user: Caller) -> Caller:
     return token, {**fuzz_user[1], "user_id": victim_id.json()["id"]}
 
 
+def _make_premium(app: Quart, admin_token: str, user_id: str) -> None:
+    """Upgrade the fuzzer's user through the admin API (effective on its next request)."""
+    with asgi.get_client(app) as client:
+        answer = client.patch(
+            f"/api/v1/admin/users/{user_id}",
+            json={"tier": "premium_yearly"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+    assert answer.status_code == 200, answer.text
+
+
 @pytest.fixture(scope="module")
 def api_schema(fuzz_app: Quart) -> Any:
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
@@ -185,36 +199,53 @@ def _fuzz_operation(
     run()
 
 
-def test_openapi_fuzz(api_schema: Any, fuzz_user: Caller, fuzz_admin: Caller) -> None:
+def test_openapi_fuzz(
+    fuzz_app: Quart, api_schema: Any, fuzz_user: Caller, fuzz_admin: Caller
+) -> None:
     """Every operation, valid and invalid inputs: no 5xx, declared schemas respected.
 
     First every operation as an ordinary user (admin routes must answer 403), then the
-    admin routes again as an administrator.
+    operations that answered that free user 403 once they are premium, then the admin
+    routes again as an administrator.
     """
     failures: list[str] = []
     statuses: dict[str, Counter[int]] = defaultdict(Counter)
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    passes = [(op, fuzz_user, op.label) for op in operations]
-    passes += [
-        (op, fuzz_admin, f"admin: {op.label}")
+
+    def fuzz(passes: list[tuple[Any, Caller, str]]) -> None:
+        for operation, caller, label in passes:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                try:
+                    _fuzz_operation(operation, mode, caller, statuses[label])
+                except Unsatisfiable:
+                    # Nothing in this operation can be made invalid (no parameters, no
+                    # body, or only free-form strings): there is no negative case to send.
+                    if mode is not GenerationMode.NEGATIVE:
+                        raise
+                except (Exception, BaseExceptionGroup) as exc:
+                    failures.append(f"{label} [{mode.value}]: {exc}")
+
+    fuzz([(op, fuzz_user, op.label) for op in operations])
+    gated = [
+        op
         for op in operations
-        if op.path.startswith("/api/v1/admin/")
+        if statuses[op.label][403] and not op.path.startswith(("/api/v1/admin/", "/api/v1/auth/"))
     ]
-    for operation, caller, label in passes:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            try:
-                _fuzz_operation(operation, mode, caller, statuses[label])
-            except Unsatisfiable:
-                # Nothing in this operation can be made invalid (no parameters, no body,
-                # or only free-form strings): there is no negative case to send.
-                if mode is not GenerationMode.NEGATIVE:
-                    raise
-            except (Exception, BaseExceptionGroup) as exc:
-                failures.append(f"{label} [{mode.value}]: {exc}")
+    _make_premium(fuzz_app, fuzz_admin[0], fuzz_user[1]["user_id"])
+    fuzz([(op, fuzz_user, f"premium: {op.label}") for op in gated])
+    fuzz(
+        [
+            (op, fuzz_admin, f"admin: {op.label}")
+            for op in operations
+            if op.path.startswith("/api/v1/admin/")
+        ]
+    )
     for label, counts in sorted(statuses.items()):
         print(f"{label}: {dict(sorted(counts.items()))}")
     assert len(operations) > 30, f"only {len(operations)} operations in the document"
     # The fuzzing got past authentication: many operations answered with a success.
     succeeded = [label for label, counts in statuses.items() if any(200 <= s < 300 for s in counts)]
     assert len(succeeded) >= 40, f"only {len(succeeded)} operations ever succeeded"
+    # Premium-only routes were reached past their tier check.
+    assert gated and any(label.startswith("premium: ") for label in succeeded), gated
     assert not failures, f"{len(failures)} failing operation(s):\n\n" + "\n\n".join(failures)
