@@ -254,6 +254,9 @@ def install_middleware(
             request_id = g.request_id = uuid.uuid4().hex
         response.headers[REQUEST_ID_HEADER] = request_id
         response.headers.update(security_headers)
+        if response.status_code == 204:  # ("", 204): no body, so no type and no length
+            response.headers.pop("Content-Type", None)
+            response.headers.pop("Content-Length", None)
         started = g.get("started")
         elapsed = time.perf_counter() - started if started else 0.0
         if observe is not None:

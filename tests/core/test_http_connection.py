@@ -37,6 +37,10 @@ def _plugin() -> object:
     async def echo() -> dict[str, Any]:
         return {"got": await request.get_json()}
 
+    @bp.delete("/nothing")
+    async def nothing() -> tuple[str, int]:
+        return "", 204  # what the plugins' deletes return
+
     @bp.get("/stream/<name>")
     async def stream(name: str) -> Response:
         async def chunks() -> AsyncIterator[bytes]:
@@ -148,3 +152,16 @@ async def test_a_streamed_response_is_cut_at_its_timeout(port: int) -> None:
     assert b"200" in await asyncio.wait_for(reader.readline(), 10)
     await eventually(_is("cut", "closed"), 10)
     writer.close()
+
+
+async def test_a_204_goes_out_without_content_type_or_length(port: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"DELETE /api/v1/conn/nothing HTTP/1.1\r\nHost: t\r\n\r\n")
+    head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode().lower()
+    writer.close()
+    status, *lines = head.strip().split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    assert status.startswith("http/1.1 204")
+    assert "content-type" not in headers  # it said text/html
+    assert "content-length" not in headers  # RFC 9110 8.6: not in a 204
+    assert headers["x-content-type-options"] == "nosniff"
