@@ -18,6 +18,7 @@ first occurrence (an unsynchronised DTSTART is undefined in RFC 5545).
 from __future__ import annotations
 
 import bisect
+import calendar
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -152,6 +153,17 @@ class Series:
     first_local: datetime
     wall_length: timedelta
     length: timedelta  # exact length of a one-off block
+    parts: RuleParts | None = None
+
+    def near(self, rule: rrule, local_lo: datetime) -> rrule:
+        """``rule``, or the same rule from a later DTSTART, with the same occurrences
+        from ``local_lo`` (aware, in the block's zone) on but without the periods before
+        it to expand (see :func:`moved_start`)."""
+        if self.parts is None:
+            return rule
+        first = self.first_local.replace(tzinfo=None)
+        moved = moved_start(self.parts, first, local_lo.replace(tzinfo=None))
+        return rule if moved is None else rule.replace(dtstart=moved.replace(tzinfo=self.tz))
 
     def occurrence_end(self, start_local: datetime) -> datetime:
         """The UTC end of the occurrence starting at aware local ``start_local``."""
@@ -168,13 +180,75 @@ class Series:
             return
         local_lo = lo.astimezone(self.tz) - self.wall_length - _SLACK
         local_hi = hi.astimezone(self.tz) + _SLACK
-        for local in self.rule.between(local_lo, local_hi, inc=True):
+        for local in self.near(self.rule, local_lo).between(local_lo, local_hi, inc=True):
             start = local.astimezone(UTC)
             if start >= hi:
                 break
             end = self.occurrence_end(local)
             if end > lo:
                 yield start, end
+
+
+# -- expanding far from the first occurrence -------------------------------------------
+#
+# dateutil expands a rule from its DTSTART, one period (INTERVAL times FREQ) after another,
+# so a window far from a block's start would cost every period in between (a
+# request-time denial of service: an HOURLY block read in the year 8999). A rule
+# without COUNT is instead expanded from a DTSTART moved forward by a whole number of
+# its periods, to a period that ends before the window. This gives the same occurrences
+# in the window because, in dateutil's wall-clock (naive local) terms:
+#
+# * the periods visited from the moved start are exactly the original's from there on:
+#   HOURLY steps hours ≡ DTSTART (mod INTERVAL), DAILY days, WEEKLY weeks aligned on
+#   WKST, MONTHLY/YEARLY calendar months/years, each INTERVAL apart;
+# * within a period the candidates are fixed by the BYxxx parts, which are calendar
+#   (absolute) filters, and BYSETPOS picks among that period's candidates — both the
+#   same in the original's period as in the moved rule's (except the moved rule's
+#   *first* period, which is cut at the moved DTSTART and ends before the window);
+# * the parts dateutil defaults from DTSTART (the time of day; BYMINUTE for HOURLY; the
+#   weekday for WEEKLY; the day of month and month for MONTHLY/YEARLY) and the hours an
+#   HOURLY BYHOUR can reach are unchanged: a whole number of periods keeps the wall
+#   time (DAILY and slower), the minute (HOURLY) and the hour modulo INTERVAL, the
+#   weekday (WEEKLY), and MONTHLY/YEARLY only move to a month whose day exists;
+# * UNTIL is an absolute bound.
+#
+# COUNT counts from the first occurrence, so a COUNT rule is never moved; it yields at
+# most MAX_COUNT occurrences.
+
+_FIXED = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+#: Months in a Gregorian cycle (400 years): a date moved by a multiple exists again.
+_CYCLE_MONTHS = 4800
+
+
+def moved_start(parts: RuleParts, first: datetime, lo: datetime) -> datetime | None:
+    """The naive wall-clock DTSTART a rule with ``parts`` and naive first occurrence
+    ``first`` may be moved to for a window starting at naive ``lo`` (see above), or
+    ``None`` when it need not or may not move."""
+    if parts.count is not None:
+        return None
+    if parts.freq in _FIXED:
+        period = _FIXED[parts.freq] * parts.interval
+        # One period less, so the moved first period (cut at the moved start) ends
+        # before the window.
+        periods = (lo - first) // period - 1
+        return first + periods * period if periods > 0 else None
+    if parts.freq == "YEARLY":
+        step, months = 12 * parts.interval, (lo.year - first.year) * 12
+    elif parts.freq == "MONTHLY":
+        step, months = parts.interval, (lo.year - first.year) * 12 + lo.month - first.month
+    else:
+        return None
+    periods = months // step - 1
+    # Moving by a multiple of the cycle keeps the day valid, so one of any
+    # _CYCLE_MONTHS consecutive numbers of periods does: the loop ends by then.
+    for back in range(_CYCLE_MONTHS):
+        if periods - back <= 0:
+            return None
+        index = first.month - 1 + (periods - back) * step
+        year, month = first.year + index // 12, index % 12 + 1
+        if first.day <= calendar.monthrange(year, month)[1]:
+            return first.replace(year=year, month=month)
+    return None  # pragma: no cover - unreachable (see above)
 
 
 @lru_cache(maxsize=4096)
@@ -185,7 +259,8 @@ def series(rule_text: str | None, start_at: datetime, end_at: datetime, tz_name:
     last_local = as_utc(end_at).astimezone(tz)
     wall = last_local.replace(tzinfo=None) - first_local.replace(tzinfo=None)
     rule = rrulestr(rule_text, dtstart=first_local) if rule_text else None
-    return Series(rule, tz, first_local, wall, end_at - start_at)
+    parts = rule_parts(rule_text) if rule_text else None
+    return Series(rule, tz, first_local, wall, end_at - start_at, parts)
 
 
 def last_end(text: str | None, s: Series) -> datetime | None:
