@@ -29,6 +29,7 @@ import pytest
 import schemathesis
 from auth_support import CHEAP_HASH, PASSWORD
 from db_support import truncate_all
+from fuzz_support import seed_objects
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
@@ -95,45 +96,7 @@ def fuzz_user(fuzz_app: Quart) -> Caller:
     """
     with asgi.get_client(fuzz_app) as client:
         token = _register(client, "fuzzer@example.com")
-        headers = {"Authorization": f"Bearer {token}"}
-
-        def create(path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
-            created = client.post(path, json=body, headers=headers)
-            assert created.status_code == status, created.text
-            return dict(created.json())
-
-        course = create(
-            "/api/v1/courses",
-            {"title": "Fuzz", "modules": [{"title": "M", "topics": [{"title": "T"}]}]},
-        )
-        goal = create("/api/v1/goals", {"title": "Fuzz", "tasks": [{"title": "t"}]})
-        resource = create(
-            "/api/v1/resources",
-            {"title": "Fuzz", "url": "https://example.com/fuzz", "type": "article"},
-        )
-        block = create(
-            "/api/v1/schedule",
-            {"title": "Fuzz", "start_at": "2030-01-01T10:00:00Z", "end_at": "2030-01-01T11:00:00Z"},
-        )
-        reminder = create(
-            "/api/v1/reminders", {"message": "Fuzz", "remind_at": "2030-01-01T09:00:00Z"}
-        )
-        chat = create("/api/v1/ai/chat", {"message": "hello"}, status=200)
-        me = client.get("/api/v1/auth/me", headers=headers).json()
-        feed = client.get("/api/v1/schedule/feed", headers=headers).json()
-    known = {
-        "course_id": course["id"],
-        "topic_id": course["modules"][0]["topics"][0]["id"],
-        "goal_id": goal["id"],
-        "task_id": goal["tasks"][0]["id"],
-        "resource_id": resource["id"],
-        "block_id": block["id"],
-        "reminder_id": reminder["id"],
-        "conversation_id": chat["conversation_id"],
-        "user_id": me["id"],
-        "token": feed["url"].rsplit("/", 1)[1].removesuffix(".ics"),
-        "provider": "google",
-    }
+        known = {**seed_objects(client, token), "provider": "google"}
     return token, known
 
 
