@@ -2,7 +2,8 @@
 
 Every operation gets a ``default`` response with the :class:`ErrorResponse` envelope
 (and a documented 422 where it takes a body or a query string), so clients see the one
-error format the app actually sends; a request body is marked required (a route
+error format the app actually sends; one that is not a GET and documents no success
+response answers 204 with no body, and says so; a request body is marked required (a route
 validating one refuses a request without it). Extra component schemas (the WebSocket protocol's
 messages) can be published through ``Runtime.extra_schemas``.
 """
@@ -112,6 +113,9 @@ class MaigieOpenAPIProvider(OpenAPIProvider):
                     continue
                 responses = {str(k): v for k, v in operation.get("responses", {}).items()}
                 operation["responses"] = responses
+                if method != "get" and not any(code.startswith("2") for code in responses):
+                    # a route that documents no success model returns ("", 204)
+                    responses["204"] = {"description": "Done: no content"}
                 responses.setdefault(
                     "default", {"description": "Error (the envelope)", "content": _ERROR_CONTENT}
                 )

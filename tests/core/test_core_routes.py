@@ -89,6 +89,29 @@ async def test_every_request_body_is_declared_required(make_app) -> None:
     assert all(body.get("required") is True for body in bodies)
 
 
+async def test_routes_answering_204_document_it_without_content(make_app) -> None:
+    """A delete returns ("", 204): the document said only "default: JSON envelope", so a
+    checker expected JSON in the empty 204 (bench/fuzz_served.py)."""
+    app = make_app(entry_points=True)
+    async with app.test_app():
+        spec = await (await app.test_client().get("/openapi.json")).get_json()
+    operations = [
+        (method, op)
+        for item in spec["paths"].values()
+        for method, op in item.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+    deletes = [op for method, op in operations if method == "delete"]
+    assert len(deletes) > 10
+    for _method, op in operations:
+        assert any(code.startswith("2") for code in op["responses"]), op["operationId"]
+    for op in deletes:
+        if "204" in op["responses"]:
+            assert "content" not in op["responses"]["204"]
+    goals = spec["paths"]["/api/v1/goals/{goal_id}"]["delete"]["responses"]
+    assert goals["204"] == {"description": "Done: no content"}
+
+
 async def test_database_errors_in_a_route_are_503_envelopes(make_app) -> None:
     from quart import Blueprint
 
