@@ -155,10 +155,12 @@ class Series:
     length: timedelta  # exact length of a one-off block
     parts: RuleParts | None = None
 
-    def near(self, rule: rrule, local_lo: datetime) -> rrule:
-        """``rule``, or the same rule from a later DTSTART, with the same occurrences
-        from ``local_lo`` (aware, in the block's zone) on but without the periods before
-        it to expand (see :func:`moved_start`)."""
+    def near(self, local_lo: datetime) -> rrule:
+        """The rule (there is one), or the same rule from a later DTSTART, with the same
+        occurrences from ``local_lo`` (aware, in the block's zone) on but without the
+        periods before it to expand (see :func:`moved_start`; without ``parts``, never)."""
+        rule = self.rule
+        assert rule is not None
         if self.parts is None:
             return rule
         first = self.first_local.replace(tzinfo=None)
@@ -180,7 +182,7 @@ class Series:
             return
         local_lo = lo.astimezone(self.tz) - self.wall_length - _SLACK
         local_hi = hi.astimezone(self.tz) + _SLACK
-        for local in self.near(self.rule, local_lo).between(local_lo, local_hi, inc=True):
+        for local in self.near(local_lo).between(local_lo, local_hi, inc=True):
             start = local.astimezone(UTC)
             if start >= hi:
                 break
@@ -263,12 +265,12 @@ def series(rule_text: str | None, start_at: datetime, end_at: datetime, tz_name:
     return Series(rule, tz, first_local, wall, end_at - start_at, parts)
 
 
-def last_end(text: str | None, s: Series) -> datetime | None:
-    """UTC end of the last occurrence (naive) of the block with rule ``text`` (checked by
+def last_end(s: Series) -> datetime | None:
+    """UTC end of the last occurrence (naive) of block ``s`` (its rule checked by
     :func:`parse`), or ``None`` for an open-ended series."""
-    if text is None or s.rule is None:
+    parts = s.parts
+    if s.rule is None or parts is None:
         return utc_naive(s.first_local.astimezone(UTC) + s.length)
-    parts = rule_parts(text)
     if parts.until is not None:
         # UNTIL bounds the starts; the last one ends at most one wall length later (+1 h DST).
         until = parts.until.astimezone(UTC)

@@ -100,7 +100,7 @@ def shape(
         "end_at": end,
         "timezone": tz_name,
         "rrule": text,
-        "last_end_at": recurrence.last_end(text, s),
+        "last_end_at": recurrence.last_end(s),
     }
     if rule is not None:
         first = s.first_local.astimezone(UTC)

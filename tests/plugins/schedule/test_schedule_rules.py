@@ -91,7 +91,7 @@ def _last_end(text: str | None) -> datetime | None:
     rule = normalise(text) if text is not None else None
     if rule is not None:
         parse(rule, FIRST)
-    return last_end(rule, series(rule, start, start + timedelta(minutes=45), LONDON))
+    return last_end(series(rule, start, start + timedelta(minutes=45), LONDON))
 
 
 def test_the_stored_end_of_a_series() -> None:
