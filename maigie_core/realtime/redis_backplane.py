@@ -244,10 +244,14 @@ class RedisBackplane:
         if event_id:
             if self.last_seen is not None and event_id <= self.last_seen:
                 return  # already delivered by a catch-up
-            self.last_seen = event_id
-            if self.positions is not None:
-                self.positions.write(event_id)
+            self._read_up_to(event_id)
         self.hub.deliver(event_id, json.loads(channel_json), frame.decode())
+
+    def _read_up_to(self, event_id: int) -> None:
+        """This process has read every event up to ``event_id`` (others may read it)."""
+        self.last_seen = event_id
+        if self.positions is not None:
+            self.positions.write(event_id)
 
     async def _catch_up(self) -> None:
         """After (re)subscribing: deliver what was published while we were not listening."""
@@ -255,11 +259,10 @@ class RedisBackplane:
         since = int(since_raw) if since_raw else None
         if self.last_seen is None:  # first subscription: start from now
             seq = await self.redis.get(self.k_seq)
-            self.last_seen = int(seq) if seq else 0
-            self.hub.log.floor = self.last_seen
+            start = int(seq) if seq else 0
+            self._read_up_to(start)
+            self.hub.log.floor = start
             self.epoch = since
-            if self.positions is not None:
-                self.positions.write(self.last_seen)
             return
         if self.epoch is not None and since != self.epoch:
             log.warning(
@@ -289,8 +292,7 @@ class RedisBackplane:
                 self.last_seen = event_id
                 self.hub.deliver(event_id, _text(fields[b"c"]), _text(fields[b"m"]))
                 caught_up += 1
-            if self.positions is not None:
-                self.positions.write(self.last_seen)
+            self._read_up_to(self.last_seen)  # published once for the whole batch
             if len(entries) < 1000:
                 log.info("realtime backplane subscribed again; caught up %d event(s)", caught_up)
                 return
