@@ -29,7 +29,11 @@ def sqlite_app(app):
 @pytest.fixture
 def impatient_app(make_app, monkeypatch):
     """A SQLite app whose connections never wait for a lock (busy_timeout 0): one that
-    met another's write lock would fail at once."""
+    met another's write lock would fail at once.
+
+    Opening connections is the one legitimate wait: when none is open, the first to read
+    rebuilds the WAL index and the others meet ``SQLITE_BUSY_RECOVERY``. Tests keep one
+    connection open (``_count()`` first) before they open more at once."""
     pragmas = [(k, "0" if k == "busy_timeout" else v) for k, v in sqlite_engine.SQLITE_PRAGMAS]
     monkeypatch.setattr(sqlite_engine, "SQLITE_PRAGMAS", tuple(pragmas))
     app = make_app()
@@ -48,6 +52,7 @@ async def _count() -> int:
 async def test_writers_of_one_process_never_wait_in_the_busy_handler(impatient_app) -> None:
     app = impatient_app
     async with app.test_app():
+        await _count()  # one open connection keeps the WAL index (see impatient_app)
 
         async def in_transaction(i: int) -> None:
             async with transaction():
