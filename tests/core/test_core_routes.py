@@ -181,7 +181,7 @@ async def test_a_failing_dependency_shows_within_the_window(app, client) -> None
     try:
         start = time.monotonic()
         await eventually(lambda: _status(client, "/health", 503), within=5, what="/health 503")
-        assert time.monotonic() - start < 2.5  # the window (1 s) and a check
+        assert time.monotonic() - start < 4  # the window (1 s), a check, a loaded machine
         body = await (await client.get("/health")).get_json()
         assert body["checks"]["database"]["status"] == "down"
         await eventually(lambda: _status(client, "/ready", 503), within=5, what="/ready 503")
