@@ -1,9 +1,10 @@
 """What the assistant may do with the schedule (``register_ai_actions``).
 
 Times a model produces are loose ("tomorrow at 3pm"): a payload gives either an ISO
-``start_at`` or a ``day`` (``today``, ``tomorrow``, a weekday name — the next one,
-today included — or YYYY-MM-DD) and a ``time`` (``15:00``, ``3pm``, ``3:30 pm``),
-read in the user's time zone.
+``start_at`` or a ``day`` (``today``, ``tomorrow``, a weekday name — the next one
+whose moment is still ahead: today's until its time has passed, else a week on — or
+YYYY-MM-DD) and a ``time`` (``15:00``, ``3pm``, ``3:30 pm``), read in the user's time
+zone.
 """
 
 from __future__ import annotations
@@ -70,7 +71,10 @@ def when(start_at: datetime | None, day: str | None, at: str | None, tz: ZoneInf
     if start_at is not None:
         return start_at
     local_day = resolve_day(day or "today", tz)
-    return datetime.combine(local_day, resolve_time(at or "09:00"), tzinfo=tz)
+    moment = datetime.combine(local_day, resolve_time(at or "09:00"), tzinfo=tz)
+    if (day or "").strip().lower() in _WEEKDAYS and moment <= datetime.now(tz):
+        moment += timedelta(days=7)  # "on Friday" said on a Friday after the time: next one
+    return moment
 
 
 class _Payload(BaseModel):

@@ -172,7 +172,26 @@ async def test_ai_create_reminder_on_a_weekday(api, app) -> None:
             )
     remind_at = datetime.fromisoformat(made["remind_at"])
     assert remind_at.weekday() == 4 and remind_at.strftime("%H:%M") == "09:00"
+    assert datetime.now(UTC) < remind_at <= datetime.now(UTC) + timedelta(days=7)
     assert (await api.call("get", REMINDERS, headers, 200))["items"] == [made]
+
+
+def test_a_weekday_is_the_next_one_still_ahead() -> None:
+    """Today's weekday name is today until its time has passed, then a week on (the
+    test above ran on Fridays after 09:00 and got a reminder in the past)."""
+    from zoneinfo import ZoneInfo
+
+    from maigie_schedule.actions import when
+
+    tz = ZoneInfo("Pacific/Auckland")
+    now = datetime.now(tz)
+    name = now.strftime("%A").lower()
+    assert when(None, name, "00:00", tz) == datetime.combine(
+        now.date() + timedelta(days=7), datetime.min.time(), tzinfo=tz
+    )
+    if now.hour < 23:  # 23:59 is still ahead today
+        assert when(None, name, "23:59", tz).date() == now.date()
+    assert when(None, "today", "00:00", tz).date() == now.date()  # "today" is what it says
 
 
 async def test_ai_action_payloads_refuse_unknown_fields(app) -> None:
