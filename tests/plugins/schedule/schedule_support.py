@@ -4,9 +4,12 @@ recorder and a stand-in for the courses/goals plugins (``resolve_object``)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from auth_support import Api
+from dateutil import rrule as dateutil_rrule
 
 from maigie_core import hookimpl
 
@@ -62,3 +65,30 @@ class Catalogue:
         if found is None or found[0] != user.id:
             return None
         return found[1]
+
+
+@contextmanager
+def periods_stepped() -> Iterator[list[int]]:
+    """Count the periods python-dateutil steps through while anything expands a rule
+    (each one asks its private ``_iterinfo`` for that period's days, empty periods too):
+    the work an expansion costs, the same on an idle machine and a loaded one.
+    ``counted[0]`` is the count so far."""
+    counted = [0]
+    info = dateutil_rrule._iterinfo
+    names = ("ydayset", "mdayset", "wdayset", "ddayset")
+    originals = {name: getattr(info, name) for name in names}
+
+    def counting(original: Any) -> Any:
+        def dayset(self: Any, *args: Any) -> Any:
+            counted[0] += 1
+            return original(self, *args)
+
+        return dayset
+
+    for name, original in originals.items():
+        setattr(info, name, counting(original))
+    try:
+        yield counted
+    finally:
+        for name, original in originals.items():
+            setattr(info, name, original)

@@ -1,6 +1,7 @@
 """A window far from a series' first occurrence costs no more than one near it: the
-rule is expanded from a DTSTART moved forward by whole periods (``Series.near``), and
-that gives exactly the occurrences plain dateutil gives from the first one."""
+rule is expanded from a DTSTART moved forward by whole periods (``Series.near``; a COUNT
+rule as the same rule with UNTIL at its last occurrence), and that gives exactly the
+occurrences plain dateutil gives from the first one."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from dateutil.rrule import rrulestr
-from maigie_schedule.recurrence import Series, rule_parts, series, utc_naive, zone
-from schedule_support import BASE
+from maigie_schedule.recurrence import (
+    Series,
+    count_end,
+    rule_parts,
+    series,
+    starts_at,
+    utc_naive,
+    zone,
+)
+from schedule_support import BASE, periods_stepped
 from test_schedule_plugin import _premium
 
 ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"]
@@ -44,6 +53,24 @@ RULES = [
         "Europe/London",
     ),
     ("FREQ=YEARLY;BYYEARDAY=1,-1,60;UNTIL=29991231T000000Z", "2030-01-01T00:00", "Asia/Kolkata"),
+    # COUNT, expanded as UNTIL at the COUNT-th occurrence
+    (
+        "FREQ=HOURLY;INTERVAL=7;BYDAY=MO,FR;BYMONTH=3,10,11;COUNT=900",
+        "2031-03-07T05:30",
+        "America/New_York",
+    ),
+    (
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=1,2;COUNT=11",
+        "2032-02-29T01:00",
+        "Europe/London",
+    ),
+    ("FREQ=DAILY;INTERVAL=2;BYMONTHDAY=29,30,31;COUNT=700", "2030-01-29T23:00", "Asia/Kolkata"),
+    ("FREQ=DAILY;BYYEARDAY=366;COUNT=6", "2032-12-31T09:00", "Australia/Sydney"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,SU;WKST=TU;BYSETPOS=-1;COUNT=500", "2030-01-06T18:00", "UTC"),
+    ("FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=-1;BYSETPOS=1;COUNT=300", "2030-01-31T12:00", "UTC"),
+    ("FREQ=MONTHLY;BYDAY=SU;BYMONTHDAY=-1;BYMONTH=2;COUNT=40", "2032-02-29T01:00", "Europe/London"),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=240", "2032-02-29T09:00", "Europe/London"),
+    ("FREQ=YEARLY;INTERVAL=1000;COUNT=10", "2030-03-31T01:30", "Europe/London"),
 ]
 
 
@@ -94,7 +121,7 @@ def test_far_windows_have_the_occurrences_plain_dateutil_gives(text, first, tz_n
 def test_random_rules_far_from_their_start_agree_with_plain_dateutil() -> None:
     rng = random.Random(5545)
     days = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
-    checked = 0
+    checked = with_count = 0
     while checked < 60:
         freq = rng.choice(["HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"])
         parts = [f"FREQ={freq}", f"INTERVAL={rng.randint(1, 14)}"]
@@ -115,30 +142,79 @@ def test_random_rules_far_from_their_start_agree_with_plain_dateutil() -> None:
             parts.append(f"WKST={rng.choice(days)}")
         if rng.random() < 0.3:
             parts.append(f"UNTIL={rng.randint(2031, 2300)}0{rng.randint(1, 9)}15T000000Z")
+        elif rng.random() < 0.4:
+            parts.append(f"COUNT={rng.randint(1, 1000)}")
         month = rng.randint(1, 12)
         day = rng.choice([rng.randint(1, 28), 29, 30, 31]) if month in (1, 3, 8) else 28
         first = datetime(rng.randint(2025, 2040), month, day, rng.randint(0, 23), 30)
         text, tz_name = ";".join(parts), rng.choice(ZONES)
+        tz = zone(tz_name)
+        first_local = first.replace(tzinfo=tz).astimezone(UTC).astimezone(tz)  # as stored
         try:
-            s = _series(text, first.isoformat(), tz_name)
-            assert s.rule is not None
-            if not s.rule.between(s.first_local, s.first_local + timedelta(days=366)):
+            if not starts_at(rrulestr(text, dtstart=first_local), rule_parts(text), first_local):
                 continue  # refused when written (start_at must be the first occurrence)
+            s = _series(text, first.isoformat(), tz_name)
         except ValueError:
             continue  # an invalid combination
+        if "COUNT" in text and not _count_found(text, s):
+            continue  # refused when written (the last occurrence is too far)
         far = 8 if freq == "HOURLY" else 60
         for lo, hi in _windows(s, far)[::3]:
             _check(text, s, lo, hi)
         checked += 1
+        with_count += "COUNT" in text
+    assert with_count >= 10
 
 
-def test_count_rules_are_never_moved() -> None:
+def _count_found(text: str, s: Series) -> bool:
+    return count_end(text, s.first_local.replace(tzinfo=None), s.tz).complete
+
+
+def test_a_count_rule_moves_as_the_same_rule_until_its_last_occurrence() -> None:
     text = "FREQ=DAILY;INTERVAL=2;COUNT=1000"
     s = _series(text, "2030-01-01T09:00", "Europe/London")
+    assert s.rule is not None and s.last_local == datetime(2035, 6, 22, 9, tzinfo=s.tz)
     lo = datetime(2034, 6, 1, tzinfo=UTC)
-    assert s.rule is not None and s.near(lo.astimezone(s.tz)) is s.rule
-    assert _check(text, s, lo, lo + timedelta(days=45)) > 0
-    assert list(s.between(datetime(2040, 1, 1, tzinfo=UTC), datetime(2041, 1, 1, tzinfo=UTC))) == []
+    moved = s.near(lo.astimezone(s.tz))
+    assert timedelta(0) < lo - moved.after(s.first_local, inc=True) < timedelta(days=5)
+    assert _check(text, s, lo, lo + timedelta(days=45)) == 23
+    assert list(s.between(datetime(2035, 6, 22, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC)))
+    assert (
+        list(s.between(datetime(2035, 6, 23, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC))) == []
+    )
+
+
+#: (rule, first start, a window at the series' far end, the periods dateutil stepped
+#: through for it before COUNT rules moved, at most how many it may step through now:
+#: a few around the window and those up to the rule's next occurrence after it, where
+#: dateutil stops, at most 8 years later for a leap day).
+FAR_ENDS = [
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=240", "2032-02-29T09:00", "2988-02-28", 961, 15),
+    ("FREQ=YEARLY;COUNT=1000", "2030-01-01T09:00", "3028-12-31", 1001, 10),
+    ("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=29;COUNT=80", "2032-02-29T09:00", "2344-02-28", 3793, 110),
+    ("FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=29;COUNT=20", "2032-02-29T09:00", "2108-02-28", 4176, 430),
+    ("FREQ=DAILY;INTERVAL=2;COUNT=1000", "2030-01-01T09:00", "2035-06-21", 1001, 10),
+    (
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=9;COUNT=6",
+        "2032-02-29T09:00",
+        "2052-02-28",
+        8767,
+        3000,
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "first", "window", "before", "bound"), FAR_ENDS)
+def test_a_window_of_a_count_rule_steps_through_a_few_periods_however_far(
+    text: str, first: str, window: str, before: int, bound: int
+) -> None:
+    s = _series(text, first, "Europe/London")
+    lo = datetime.fromisoformat(window).replace(tzinfo=UTC)
+    with periods_stepped() as stepped:
+        found = list(s.between(lo, lo + timedelta(days=3)))
+    assert len(found) == 1  # the last occurrence
+    assert stepped[0] <= bound < before
+    assert _check(text, s, lo, lo + timedelta(days=3)) == 1
 
 
 # -- the requests ------------------------------------------------------------------------

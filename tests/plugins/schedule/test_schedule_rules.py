@@ -3,12 +3,14 @@ not from dateutil's private attributes."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from maigie_schedule.recurrence import (
     RuleError,
     RuleParts,
+    count_end,
     last_end,
     normalise,
     parse,
@@ -17,6 +19,7 @@ from maigie_schedule.recurrence import (
     utc_naive,
     zone,
 )
+from schedule_support import periods_stepped
 
 LONDON = "Europe/London"
 FIRST = datetime(2027, 1, 4, 9, 0, tzinfo=zone(LONDON))  # a Monday, GMT
@@ -101,3 +104,113 @@ def test_the_stored_end_of_a_series() -> None:
     assert _last_end("freq=weekly;count=3") == datetime(2027, 1, 18, 9, 45)
     # UNTIL bounds the starts: + the wall length + 1 h for a DST change
     assert _last_end("RRULE:FREQ=WEEKLY;UNTIL=20270301T000000Z") == datetime(2027, 3, 1, 1, 45)
+    # A COUNT series ending more than ten years on (once stored as open-ended)
+    assert _last_end("FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=4;COUNT=100") == datetime(2126, 1, 4, 9, 45)
+
+
+def _parse_at(text: str, first: str, tz_name: str = LONDON) -> None:
+    parse(normalise(text), datetime.fromisoformat(first).replace(tzinfo=zone(tz_name)))
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("FREQ=WEEKLY;COUNT=10", "2027-01-04T09:00"),
+        ("FREQ=MONTHLY;BYMONTHDAY=31;COUNT=12", "2027-01-31T09:00"),
+        ("FREQ=YEARLY;COUNT=5", "2028-02-29T09:00"),  # leap days only: 2028 to 2044
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=5", "2096-02-29T09:00"),  # over 2100
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;COUNT=6", "2028-02-29T09:00"),
+        ("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=9;COUNT=6", "2028-02-29T09:00"),
+        ("FREQ=YEARLY;COUNT=1000", "2027-01-04T09:00"),
+        ("FREQ=YEARLY;INTERVAL=1000;COUNT=10", "2027-01-04T09:00"),  # 7 before the year 9999
+        ("FREQ=MONTHLY;BYMONTHDAY=31;COUNT=1000", "2027-01-31T09:00"),
+        ("FREQ=MONTHLY;BYDAY=-1FR;COUNT=1000", "2027-01-29T09:00"),
+        ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=1000", "2027-01-29T09:00"),
+        ("FREQ=MONTHLY;BYDAY=5FR,-5FR;BYSETPOS=1,2,3,-1", "2027-01-29T09:00"),
+        ("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE,FR;COUNT=1000", "2027-01-04T09:00"),
+        ("FREQ=DAILY;COUNT=1000", "2027-01-04T09:00"),
+        ("FREQ=HOURLY;INTERVAL=9;COUNT=1000", "2027-01-04T09:00"),
+        ("FREQ=HOURLY;BYMINUTE=0,30;COUNT=8", "2027-01-04T09:00"),
+        ("FREQ=YEARLY;BYDAY=53MO,-53MO", "2024-12-30T09:00"),
+    ],
+)
+def test_common_and_long_rules_are_accepted(text: str, first: str) -> None:
+    _parse_at(text, first)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "message"),
+    [
+        # the COUNT-th occurrence too far ahead (of the first: 4124 years, 2035, ...)
+        ("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=0;COUNT=1000", "2032-02-29T00:00", "27 years"),
+        (
+            "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYHOUR=0;COUNT=2",
+            "2044-02-29T00:00",
+            "27 y",
+        ),
+        ("FREQ=DAILY;BYYEARDAY=366;COUNT=1000", "2032-12-31T09:00", "27 years"),
+        ("FREQ=DAILY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29;COUNT=10", "2032-02-29T09:00", "54 years"),
+        ("FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1000", "2032-02-29T09:00", "95 years"),
+        ("FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1000", "2032-02-29T09:00", "333 years"),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=1000", "2032-02-29T09:00", "1000 years"),
+        # each BYSETPOS value and HOURLY time is redone in every period passed
+        ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1,2,3,4,5", "2027-01-04T09:00", "at most 4 values"),
+        ("FREQ=HOURLY;BYMINUTE=0,10,20,30,40", "2027-01-04T09:00", "at most 4 times"),
+        ("FREQ=HOURLY;BYMINUTE=0,30;BYSECOND=0,30,45", "2027-01-04T09:00", "at most 4 times"),
+        # dateutil's own, which no calendar app reads
+        ("FREQ=YEARLY;BYEASTER=0", "2027-03-28T09:00", "BYEASTER is not part of RFC 5545"),
+        # positions past dateutil's tables (an IndexError in some later month or year)
+        ("FREQ=MONTHLY;BYDAY=1MO,8MO", "2029-01-01T09:00", "8MO is out of range (-5 to 5)"),
+        ("FREQ=YEARLY;BYMONTH=12;BYDAY=1MO,-7MO", "2029-12-03T09:00", "out of range (-5 to 5)"),
+        ("FREQ=YEARLY;BYDAY=60MO", "2030-01-07T09:00", "60MO is out of range (-53 to 53)"),
+    ],
+)
+def test_rules_that_would_cost_every_read_dearly_are_refused(
+    text: str, first: str, message: str
+) -> None:
+    with pytest.raises(RuleError, match=re.escape(message)):
+        _parse_at(text, first, "UTC")
+
+
+def test_a_rule_refused_for_its_count_names_the_way_out() -> None:
+    with pytest.raises(RuleError) as refused:
+        _parse_at("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=0;COUNT=1000", "2032-02-29T00:00")
+    assert str(refused.value) == (
+        "rrule COUNT=1000 reaches its last occurrence too late: with this FREQ and INTERVAL "
+        "it must come within 27 years of the first; use UNTIL or a smaller COUNT"
+    )
+    _parse_at(
+        "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=0;UNTIL=61520301T000000Z", "2032-02-29T00:00"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",  # never
+        "FREQ=HOURLY;BYSETPOS=2",  # an hour has one candidate: never
+        "FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=30;BYDAY=MO",
+        "FREQ=DAILY;BYMONTH=1;BYMONTHDAY=5",  # not on the start, the next on 5 January
+        "FREQ=WEEKLY;UNTIL=20270104T085959Z",  # over before it starts
+    ],
+)
+def test_a_start_that_is_not_an_occurrence_is_refused_from_its_first_period(text) -> None:
+    # dateutil looked for the first occurrence through every period to the year 9999:
+    # 2.9 million days (8 s) for the DAILY rule on 30 February, 70 million hours for
+    # the HOURLY one.
+    with periods_stepped() as stepped, pytest.raises(RuleError, match="first occurrence"):
+        parse(normalise(text), FIRST)
+    assert stepped[0] <= 3
+
+
+def test_a_count_series_past_the_limit_ends_at_its_last_occurrence_within_it() -> None:
+    """Stored before the limit (as open-ended), it is expanded up to the limit only."""
+    text = "FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=0;COUNT=1000"
+    first = datetime(2032, 2, 29, tzinfo=zone("UTC"))
+    assert not count_end(text, first.replace(tzinfo=None), first.tzinfo).complete
+    s = series(text, utc_naive(first), utc_naive(first + timedelta(minutes=30)), "UTC")
+    assert s.last_local == datetime(2056, 2, 29, tzinfo=zone("UTC"))  # 27 years on: 2059
+    assert last_end(s) == datetime(2056, 2, 29, 0, 30)
+    with periods_stepped() as stepped:
+        far = list(s.between(datetime(8999, 12, 30, tzinfo=UTC), datetime(9000, 1, 1, tzinfo=UTC)))
+    assert far == [] and stepped[0] < 2000  # 1.5 million periods before
