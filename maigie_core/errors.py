@@ -12,6 +12,7 @@ here too, so no other error format exists.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 import peewee
@@ -22,6 +23,7 @@ from quart_schema import RequestSchemaValidationError, ResponseSchemaValidationE
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing.exceptions import WebsocketMismatch
 
 log = logging.getLogger("maigie.errors")
 
@@ -115,6 +117,9 @@ _HTTP_CODES = {
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
     429: "RATE_LIMITED",
+    431: "HEADERS_TOO_LARGE",
+    500: "INTERNAL_SERVER_ERROR",
+    501: "NOT_IMPLEMENTED",
 }
 _HTTP_MESSAGES = {
     404: "Resource not found",
@@ -122,7 +127,18 @@ _HTTP_MESSAGES = {
     400: "Malformed request body",  # Quart raises 400 when it cannot parse a body
     413: "Request body too large",
     415: "Request bodies must be JSON (Content-Type: application/json)",
+    500: "Internal server error",
 }
+
+
+def describe_status(status: int) -> tuple[str, str]:
+    """(envelope code, message) of an HTTP error raised outside Maigie's own classes."""
+    code = _HTTP_CODES.get(status, "HTTP_ERROR")
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "HTTP error"
+    return code, _HTTP_MESSAGES.get(status, phrase)
 
 
 def error_response(
@@ -186,8 +202,9 @@ async def _handle_response_validation(error: ResponseSchemaValidationError) -> R
 
 async def _handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
-    code = _HTTP_CODES.get(status, "HTTP_ERROR")
-    message = _HTTP_MESSAGES.get(status) or error.name
+    code, message = describe_status(status)
+    if isinstance(error, WebsocketMismatch):  # a WebSocket handshake on an HTTP-only route
+        message = "No WebSocket is served at this URL"
     headers: dict[str, str] = {}
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]

@@ -17,14 +17,16 @@ from typing import Any, Literal, cast, overload
 
 from hypercorn.typing import ASGIReceiveCallable, ASGISendCallable
 from pydantic_core import from_json
-from quart import Quart, Response, g, request
+from quart import Quart, Response, g, request, websocket
 from quart.asgi import ASGIHTTPConnection, _handle_exception
+from quart.typing import ResponseTypes
 from quart.utils import cancel_tasks, encode_headers, raise_task_exceptions
 from quart.wrappers import Request
 from quart.wrappers.response import DataBody
 from quart_cors import cors
 from werkzeug.exceptions import BadRequest, RequestTimeout, UnsupportedMediaType
 
+from maigie_core import protocol_errors
 from maigie_core.errors import ValidationFailed
 from maigie_core.redaction import PathRedactor, protect_hypercorn_access_log
 from maigie_core.settings import Settings
@@ -201,6 +203,24 @@ def _in_memory(response: Any) -> bool:
     return isinstance(response, Response) and isinstance(response.response, DataBody)
 
 
+def _request_id(supplied: str | None) -> str:
+    """The client's ``X-Request-ID`` when it is sane, else a fresh one."""
+    if supplied and _SANE_REQUEST_ID.match(supplied):
+        return supplied
+    return uuid.uuid4().hex
+
+
+def _security_headers(settings: Settings) -> dict[str, str]:
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "strict-origin-when-cross-origin",
+    }
+    if settings.is_production:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def install_middleware(
     app: Quart, settings: Settings, observe: Callable[[Any, int, float], None] | None = None
 ) -> None:
@@ -211,25 +231,30 @@ def install_middleware(
     app.request_class = MaigieRequest
     app.asgi_http_class = MaigieASGIHTTPConnection
     app.config["MAX_CONTENT_LENGTH"] = settings.MAX_BODY_BYTES
-    security_headers = {
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-    }
-    if settings.is_production:
-        security_headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    security_headers = _security_headers(settings)
     log_requests = settings.ACCESS_LOG
+    # what hypercorn refuses itself (a malformed or oversized head) gets the envelope too
+    protocol_errors.install(security_headers, log_requests)
     logged_path = PathRedactor()
     protect_hypercorn_access_log()
 
     @app.before_request
     async def assign_request_id() -> None:
-        supplied = request.headers.get(REQUEST_ID_HEADER)
-        if supplied and _SANE_REQUEST_ID.match(supplied):
-            g.request_id = supplied
-        else:
-            g.request_id = uuid.uuid4().hex
+        g.request_id = _request_id(request.headers.get(REQUEST_ID_HEADER))
         g.started = time.perf_counter()
+
+    # A WebSocket handshake Quart answers itself (a path with no socket: 404) is an HTTP
+    # response like any other: it carries the request id and the security headers too.
+    @app.before_websocket
+    async def assign_websocket_request_id() -> None:
+        g.request_id = _request_id(websocket.headers.get(REQUEST_ID_HEADER))
+
+    @app.after_websocket
+    async def finish_websocket_refusal(response: ResponseTypes | None) -> ResponseTypes | None:
+        if response is not None:
+            response.headers[REQUEST_ID_HEADER] = g.request_id
+            response.headers.update(security_headers)
+        return response
 
     @app.before_request
     async def require_json_bodies() -> None:

@@ -1,4 +1,5 @@
-"""What maigie changes in hypercorn's WebSocket handling: message limit and compression.
+"""What maigie changes in hypercorn's WebSocket handling: message limit, compression,
+and the handshakes hypercorn refuses itself.
 
 hypercorn (0.18) buffers a client message up to ``websocket_max_message_size`` (16 MiB
 by default) before the app sees it: 10,000 sockets could hold 16 MiB each. Its limit,
@@ -17,6 +18,10 @@ per frame sent). Declining is standard: the client carries on uncompressed. When
 accepted, :class:`BoundedPerMessageDeflate` inflates no message past the limit (wsproto
 inflates whatever one read holds: 64 KiB of zeros is 64 MiB).
 
+A handshake hypercorn refuses (400, e.g. no ``Sec-WebSocket-Key``) had an empty body and
+a connection left open: it gets the error envelope and the connection ends
+(:mod:`maigie_core.protocol_errors`).
+
 hypercorn has no setting or hook for either: its HTTP/1.1 and HTTP/2 protocols build
 ``WSStream``, and its handshake ``PerMessageDeflate``, from their module globals, so
 :func:`configure` rebinds those names to the subclasses here (the only seam; no method of
@@ -29,16 +34,19 @@ from __future__ import annotations
 
 import zlib
 from importlib.metadata import version
+from time import time
 from typing import Any
 
 from hypercorn.protocol import h2, h11, ws_stream
-from hypercorn.protocol.events import StreamClosed
+from hypercorn.protocol.events import Body, EndBody, Response, StreamClosed
 from hypercorn.protocol.ws_stream import FrameTooLargeError, WebsocketBuffer, WSStream
+from hypercorn.typing import ResponseSummary
 from wsproto.connection import ConnectionState
 from wsproto.events import CloseConnection, Message, Ping
 from wsproto.extensions import PerMessageDeflate
 from wsproto.frame_protocol import CloseReason, FrameDecoder, FrameProtocol
 
+from maigie_core.protocol_errors import refusal
 from maigie_core.realtime.endpoint import CLOSE_WAIT
 
 # distribution -> the release series whose internals these classes were written against
@@ -133,6 +141,24 @@ class LimitedWSStream(WSStream):
         reason = f"Messages are limited to {self.buffer.max_length} bytes"
         await self._send_wsproto_event(CloseConnection(CloseReason.MESSAGE_TOO_BIG, reason))
         self.task_group.spawn(self._disconnect_later)
+
+    async def _send_error_response(self, status_code: int) -> None:
+        """hypercorn's refusal of a handshake (400: invalid), in the envelope
+        (:mod:`maigie_core.protocol_errors`); and then the stream ends: hypercorn said
+        ``Connection: close`` but left the connection open, for as long as the client
+        liked, when it refused the handshake itself."""
+        message = "Invalid WebSocket handshake" if status_code == 400 else None
+        headers, body = refusal(status_code, message)
+        if self.scope.get("http_version") != "2":  # HTTP/2 has no connection header
+            headers.append((b"connection", b"close"))
+        await self.send(
+            Response(stream_id=self.stream_id, status_code=status_code, headers=headers)
+        )
+        await self.send(Body(stream_id=self.stream_id, data=body))
+        await self.send(EndBody(stream_id=self.stream_id))
+        summary: ResponseSummary = {"status": status_code, "headers": []}
+        await self.config.log.access(self.scope, summary, time() - self.start_time)
+        await self.send(StreamClosed(stream_id=self.stream_id))
 
     async def _disconnect_later(self) -> None:
         for _ in range(int(CLOSE_WAIT / 0.1)):  # polled: the task ends soon after the close
