@@ -1,5 +1,5 @@
 """Per-request plumbing: request id, access log, security headers, CORS, body limit,
-JSON-only request bodies.
+JSON-only request bodies, query strings as routes document them.
 
 Written as Quart before/after-request functions rather than ASGI layers: each costs a
 few microseconds, which matters at thousands of requests per second per core.
@@ -28,6 +28,7 @@ from werkzeug.exceptions import BadRequest, RequestTimeout, UnsupportedMediaType
 
 from maigie_core import protocol_errors
 from maigie_core.errors import ValidationFailed
+from maigie_core.querystring import check_query_string
 from maigie_core.redaction import PathRedactor, protect_hypercorn_access_log
 from maigie_core.settings import Settings
 
@@ -242,6 +243,10 @@ def install_middleware(
     async def assign_request_id() -> None:
         g.request_id = _request_id(request.headers.get(REQUEST_ID_HEADER))
         g.started = time.perf_counter()
+
+    # Every route's query string, as the route documents it: no repeated parameter, no
+    # lax integer or boolean (maigie_core/querystring.py).
+    app.before_request(check_query_string)
 
     # A WebSocket handshake Quart answers itself (a path with no socket: 404) is an HTTP
     # response like any other: it carries the request id and the security headers too.

@@ -61,11 +61,13 @@ class Disconnected(Exception):
 class Socket:
     """One WebSocket as ASGI gives it: accept, receive, send text, close."""
 
-    __slots__ = ("_receive", "_send", "args")
+    __slots__ = ("_receive", "_send", "args", "repeated")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         self.args = {key: values[0] for key, values in query.items()}
+        # a repeated parameter is refused, as on every HTTP route (maigie_core/querystring.py)
+        self.repeated = next((key for key, values in query.items() if len(values) > 1), None)
         self._receive = receive
         self._send = send
 
@@ -123,6 +125,8 @@ async def _drain(ws: Socket) -> None:
 
 async def _credentials(hub: Hub, ws: Socket) -> tuple[str, int | None]:
     """(access token, last_event_id to resume from) from the URL or a first ``auth``."""
+    if ws.repeated:
+        raise ProtocolError("INVALID_MESSAGE", f"{ws.repeated} is given more than once")
     token = ws.args.get("token", "")
     if token:
         raw_last = ws.args.get("last_event_id")

@@ -183,3 +183,77 @@ async def test_cursors_with_forged_times_are_never_a_500(full_app: Any, alice: C
                 failures.append(f"GET {path} cursor time {stamp}: {status} {text[:200]}")
     assert not failures, "\n".join(failures)
     assert tried >= 8 * len(FORGED_CURSOR_TIMES), tried
+
+
+def _query_type(param: dict[str, Any]) -> str | None:
+    schema = param.get("schema", {})
+    types = {s.get("type") for s in schema.get("anyOf", [schema])} - {"null"}
+    return types.pop() if len(types) == 1 else None
+
+
+async def test_every_query_parameter_given_twice_is_refused_naming_it(
+    full_app: Any, alice: Caller
+) -> None:
+    """``?limit=5&limit=500`` was the first value on some lists (silently), a puzzling
+    "not a valid integer" on others; no parameter is documented as multi-valued."""
+    doc = await openapi(full_app)
+    mine = await seed(alice, doc, "Mine")
+    root = await Caller.register(full_app, "root@example.com")
+    await make_admin(full_app, root.email)
+    values = {**mine.ids, "provider": "google", "token": "x"}
+    failures = []
+    tried = 0
+    for method, path, op in operations(doc):
+        caller = root if path.startswith(f"{API}/admin") else alice
+        for param in query_params(op):
+            name = param["name"]
+            url = f"{fill(path, values)}?{urlencode([(name, '1'), (name, '1')])}"
+            kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+            status, text, body = await caller.call(method, url, **kwargs)
+            tried += 1
+            detail = (body or {}).get("detail") if isinstance(body, dict) else None
+            if status != 422 or detail != [
+                {"loc": [name], "msg": detail[0]["msg"], "type": "repeated"}
+            ]:
+                failures.append(f"{method} {path}?{name} twice: {status} {text[:200]}")
+    assert not failures, "\n".join(failures)
+    assert tried >= 30, tried
+
+
+LAX = {
+    "integer": ["+5", " 5", "5.0", "5_0", "1e1", "0x5", "٥"],
+    "boolean": ["1", "0", "yes", "no", "on", "off", "t", "True", "FALSE"],
+}
+CANONICAL = {"integer": "5", "boolean": "true"}
+
+
+async def test_integers_and_booleans_in_query_strings_have_one_spelling(
+    full_app: Any, alice: Caller
+) -> None:
+    """Digits for an integer, ``true``/``false`` for a boolean, on every route: pydantic's
+    lax text parsing took ``5_0`` as fifty on some lists (the hand-parsed ones refused
+    it) and ``yes``/``1``/``on`` as true."""
+    doc = await openapi(full_app)
+    root = await Caller.register(full_app, "root@example.com")
+    await make_admin(full_app, root.email)
+    failures = []
+    tried = 0
+    for method, path, op in operations(doc):
+        if method != "GET" or "{" in path:
+            continue
+        caller = root if path.startswith(f"{API}/admin") else alice
+        for param in query_params(op):
+            name, kind = param["name"], _query_type(param)
+            if kind not in LAX:
+                continue
+            status, text, _ = await caller.call("GET", f"{path}?{name}={CANONICAL[kind]}")
+            if status != 200:
+                failures.append(f"GET {path}?{name}={CANONICAL[kind]}: {status} {text[:200]}")
+            for value in LAX[kind]:
+                status, text, body = await caller.call("GET", f"{path}?{urlencode({name: value})}")
+                tried += 1
+                loc = (body or {}).get("detail", [{}])[0].get("loc") if status == 422 else None
+                if loc != [name]:
+                    failures.append(f"GET {path}?{name}={value!r}: {status} {text[:200]}")
+    assert not failures, "\n".join(failures)
+    assert tried >= 50, tried

@@ -35,6 +35,15 @@ async def test_bad_token_is_closed_4401(server: Server) -> None:
     assert seen[-1]["type"] == "error" and seen[-1]["code"] == "UNAUTHORIZED"
 
 
+async def test_a_repeated_query_parameter_is_closed_4401(server: Server) -> None:
+    """As on every HTTP route (maigie_core/querystring.py): never the first value silently."""
+    token, _ = await server.user()
+    async with connect(server.ws_url(token) + "&token=another") as ws:
+        code, seen = await close_code(ws)
+    assert code == 4401
+    assert seen[-1]["code"] == "INVALID_MESSAGE" and "token" in seen[-1]["message"]
+
+
 async def test_no_auth_within_the_timeout_is_closed_4401(start_server: Any) -> None:
     server = await start_server(REALTIME_AUTH_TIMEOUT=0.3)
     async with connect(server.ws_url()) as ws:
