@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response, validate_querystring
 
 from maigie_core.auth import accounts
 from maigie_core.auth.guards import current_user, require_admin
@@ -19,6 +19,7 @@ from maigie_core.auth.schemas import (
 )
 from maigie_core.auth.state import auth_state
 from maigie_core.auth.user_cache import rfc3339
+from maigie_core.bodies import validate_body
 from maigie_core.errors import Conflict
 from maigie_core.pagination import decode_cursor, page
 from maigie_core.tiers.subscriptions import change_tier, parse_until
@@ -55,7 +56,7 @@ async def get_user(user_id: str) -> dict[str, Any]:
 
 @admin_blueprint.patch("/users/<user_id>")
 @require_admin
-@validate_request(AdminUserPatch)
+@validate_body(AdminUserPatch)
 @document_response(AdminUserOut)
 async def patch_user(user_id: str, data: AdminUserPatch) -> dict[str, Any]:
     """Change a user's tier (and paid period end), role or active status; audited."""

@@ -4,7 +4,7 @@ Put the guard directly under the route decorator::
 
     @bp.post("/goals")
     @require_user
-    @validate_request(GoalIn)
+    @validate_body(GoalIn)
     async def create_goal(data: GoalIn):
         user = current_user()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import peewee
 from quart import Blueprint, Response
-from quart_schema import document_response, security_scheme, validate_request
+from quart_schema import document_response, security_scheme
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -39,6 +39,7 @@ from maigie_core.auth.state import AuthState, auth_state
 from maigie_core.auth.tasks import queue_mail
 from maigie_core.auth.tokens import InvalidToken
 from maigie_core.auth.user_cache import preferences_of
+from maigie_core.bodies import validate_body
 from maigie_core.db import transaction, utcnow
 from maigie_core.errors import Forbidden, RateLimited, Unauthorized, ValidationFailed
 from maigie_core.events import emit
@@ -95,7 +96,7 @@ async def _spend(purpose: str, jti: Any, max_age: int) -> None:
 
 @auth_blueprint.post("/register")
 @security_scheme([])
-@validate_request(RegisterIn)
+@validate_body(RegisterIn)
 @document_response(TokenPair, 201)
 async def register(data: RegisterIn) -> tuple[dict[str, Any], int]:
     """Create an account and sign in: 201 with a token pair; 409 if the e-mail is taken."""
@@ -111,7 +112,7 @@ async def register(data: RegisterIn) -> tuple[dict[str, Any], int]:
 
 @auth_blueprint.post("/login")
 @security_scheme([])
-@validate_request(LoginIn)
+@validate_body(LoginIn)
 @document_response(TokenPair)
 async def login(data: LoginIn) -> dict[str, Any]:
     """Exchange e-mail and password for tokens; one 401 for every bad credential."""
@@ -132,7 +133,7 @@ async def login(data: LoginIn) -> dict[str, Any]:
 
 @auth_blueprint.post("/refresh")
 @security_scheme([])
-@validate_request(RefreshIn)
+@validate_body(RefreshIn)
 @document_response(TokenPair)
 async def refresh(data: RefreshIn) -> dict[str, Any]:
     """Rotate: the refresh token is spent and a new pair returned (reuse revokes the family)."""
@@ -141,7 +142,7 @@ async def refresh(data: RefreshIn) -> dict[str, Any]:
 
 @auth_blueprint.post("/logout")
 @security_scheme([])
-@validate_request(RefreshIn)
+@validate_body(RefreshIn)
 async def logout(data: RefreshIn) -> tuple[str, int]:
     """End the session (refresh-token family) of ``refresh_token``: 204."""
     claims = await sessions.end_session(auth_state(), data.refresh_token)
@@ -162,7 +163,7 @@ async def me() -> dict[str, Any]:
 
 @auth_blueprint.patch("/me")
 @require_user
-@validate_request(MePatch)
+@validate_body(MePatch)
 @document_response(MeOut)
 async def patch_me(data: MePatch) -> dict[str, Any]:
     """Change name, time zone (IANA) or preferences; fields left out are kept."""
@@ -191,7 +192,7 @@ async def patch_me(data: MePatch) -> dict[str, Any]:
 
 @auth_blueprint.delete("/me")
 @require_user
-@validate_request(DeleteMeIn)
+@validate_body(DeleteMeIn)
 async def delete_me(data: DeleteMeIn) -> tuple[str, int]:
     """Delete the account and every plugin's data for it; needs the password again."""
     state = auth_state()
@@ -237,7 +238,7 @@ def _json_default(value: Any) -> Any:
 
 @auth_blueprint.post("/password/change")
 @require_user
-@validate_request(PasswordChangeIn)
+@validate_body(PasswordChangeIn)
 @document_response(TokenPair)
 async def change_password(data: PasswordChangeIn) -> dict[str, Any]:
     """New password; every session ends, a fresh token pair is returned for this one."""
@@ -254,7 +255,7 @@ async def change_password(data: PasswordChangeIn) -> dict[str, Any]:
 
 @auth_blueprint.post("/password/forgot")
 @security_scheme([])
-@validate_request(EmailIn)
+@validate_body(EmailIn)
 @document_response(Accepted, 202)
 async def forgot_password(data: EmailIn) -> tuple[dict[str, str], int]:
     """Mail a reset link if the account exists; the answer is the same either way."""
@@ -284,7 +285,7 @@ async def forgot_password(data: EmailIn) -> tuple[dict[str, str], int]:
 
 @auth_blueprint.post("/password/reset")
 @security_scheme([])
-@validate_request(PasswordResetIn)
+@validate_body(PasswordResetIn)
 async def reset_password(data: PasswordResetIn) -> tuple[str, int]:
     """Set a new password with a mailed token (single use); every session ends."""
     state = auth_state()
@@ -311,7 +312,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 @auth_blueprint.post("/verify-email")
 @security_scheme([])
-@validate_request(TokenIn)
+@validate_body(TokenIn)
 @document_response(Accepted)
 async def verify_email(data: TokenIn) -> dict[str, str]:
     """Confirm the address with the mailed token (single use, expiring)."""

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from quart import Blueprint, request
 from quart_schema import (
-    RequestSchemaValidationError,
     document_headers,
     document_request,
     document_response,
@@ -29,12 +28,11 @@ from maigie_ai.schemas import (
     VoiceSessionOut,
 )
 from maigie_ai.state import ai_state
-from maigie_core import BadRequest, ValidationFailed
+from maigie_core import ValidationFailed
 from maigie_core.auth import current_user, require_user
+from maigie_core.bodies import json_body
 from maigie_core.pagination import PageQuery
 from maigie_core.tiers import check_limit
-
-M = TypeVar("M", bound=BaseModel)
 
 ai_blueprint = Blueprint("ai", __name__, url_prefix="/api/v1/ai")
 
@@ -42,16 +40,6 @@ ai_blueprint = Blueprint("ai", __name__, url_prefix="/api/v1/ai")
 class IdempotencyHeaders(BaseModel):
     # Documents ``idempotency.check_key`` (printable, at most 255): printable ASCII here.
     idempotency_key: str | None = Field(None, json_schema_extra={"pattern": "^[ -~]{1,255}$"})
-
-
-async def _body(model: type[M]) -> M:
-    raw = await request.get_data()
-    try:
-        return model.model_validate_json(raw.strip() or b"null")  # no body: 422, as everywhere
-    except ValidationError as exc:
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
-            raise BadRequest("Malformed request body") from None
-        raise RequestSchemaValidationError(exc) from None
 
 
 def _owner() -> uuid.UUID:
@@ -71,7 +59,7 @@ async def chat() -> dict[str, Any] | tuple[dict[str, Any], int, dict[str, str]]:
     ``Idempotency-Key`` header a retried request returns the first answer and does
     nothing twice. The reply also streams as ``ai.message`` events on ``user:{id}``.
     """
-    data = await _body(ChatIn)
+    data = await json_body(ChatIn)
     limit = ai_state().settings.max_message_chars
     if len(data.message) > limit:
         raise ValidationFailed(
@@ -122,7 +110,7 @@ async def delete_conversation(conversation_id: str) -> tuple[str, int]:
 @document_response(SummaryOut)
 async def summary() -> dict[str, Any]:
     """Summarise ``text``, or a course the caller can see (``course_id``)."""
-    data = await _body(SummaryIn)
+    data = await json_body(SummaryIn)
     return await summaries.summary(current_user(), data)
 
 
@@ -136,7 +124,7 @@ async def create_plan() -> dict[str, Any]:
     Nothing is created unless ``apply`` is true; then the blocks go through the schedule
     plugin's ``create_block`` action (absent when that plugin is disabled).
     """
-    data = await _body(PlanIn)
+    data = await json_body(PlanIn)
     user = current_user()
     return await planning.create_plan(user, data, ai_state().settings, service.user_now(user))
 
@@ -151,7 +139,7 @@ async def voice_session() -> tuple[dict[str, Any], int]:
     Transcription is behind a provider interface; the offline build has none
     (``transcription.available`` is false).
     """
-    data = await _body(VoiceSessionIn)
+    data = await json_body(VoiceSessionIn)
     user = current_user()
     await check_limit(user, voice.VOICE_LIMIT)
     if data.conversation_id is not None:

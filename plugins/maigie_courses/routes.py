@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response, validate_querystring
 
 from maigie_core.auth import current_user, require_user
+from maigie_core.bodies import validate_body
 from maigie_courses import queries, service
 from maigie_courses.schemas import (
     CourseIn,
@@ -46,7 +47,7 @@ async def list_courses(query_args: CourseQuery) -> dict[str, Any]:
 
 @courses_blueprint.post("")
 @require_user
-@validate_request(CourseIn)
+@validate_body(CourseIn)
 @document_response(CourseOut, 201)
 async def create_course(data: CourseIn) -> tuple[dict[str, Any], int]:
     """Create a course with its modules and topics in one transaction."""
@@ -64,7 +65,7 @@ async def get_course(course_id: str) -> dict[str, Any]:
 
 @courses_blueprint.patch("/<course_id>")
 @require_user
-@validate_request(CoursePatch)
+@validate_body(CoursePatch)
 @document_response(CourseOut)
 async def patch_course(course_id: str, data: CoursePatch) -> dict[str, Any]:
     """Merge title/description/duration; ``modules`` replaces the ordered structure."""
@@ -81,7 +82,7 @@ async def delete_course(course_id: str) -> tuple[str, int]:
 
 @courses_blueprint.post("/<course_id>/enroll")
 @require_user
-@validate_request(EnrollIn)
+@validate_body(EnrollIn)
 @document_response(CourseOut, 201)
 @document_response(CourseOut, 200)
 async def enroll(course_id: str, data: EnrollIn) -> tuple[dict[str, Any], int]:

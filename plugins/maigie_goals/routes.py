@@ -1,6 +1,6 @@
 """``/api/v1/goals``: goals, their tasks and progress events (SPEC §5).
 
-Bodies are validated with one ``model_validate_json`` (quart-schema's
+Bodies are validated by the core's ``json_body`` (strict JSON; quart-schema's
 ``validate_request`` builds a pydantic TypeAdapter per request); the OpenAPI document
 still describes them through ``document_request``/``document_response``. Reads return
 the JSON text the database built, unparsed.
@@ -11,17 +11,16 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from quart import Blueprint, Response, request
 from quart_schema import (
-    RequestSchemaValidationError,
     document_querystring,
     document_request,
     document_response,
 )
 
-from maigie_core import BadRequest, NotFound
+from maigie_core import NotFound
 from maigie_core.auth import current_user, require_user
+from maigie_core.bodies import json_body
 from maigie_core.pagination import PageQuery
 from maigie_goals import changes, service
 from maigie_goals.models import STATUSES
@@ -45,7 +44,6 @@ from maigie_goals.schemas import (
     TaskPatch,
 )
 
-M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
 goals_blueprint = Blueprint("goals", __name__, url_prefix="/api/v1/goals")
@@ -57,16 +55,6 @@ _LIST_PARAMETERS = _PAGE_PARAMETERS | {"status"}
 
 def _json(text: str, status: int = 200) -> Response:
     return Response(text, status=status, content_type="application/json")
-
-
-async def _body(model: type[M]) -> M:
-    raw = await request.get_data()
-    try:
-        return model.model_validate_json(raw.strip() or b"null")  # no body: 422, as everywhere
-    except ValidationError as exc:
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
-            raise BadRequest("Malformed request body") from None
-        raise RequestSchemaValidationError(exc) from None
 
 
 def _owner() -> str:
@@ -93,7 +81,7 @@ async def list_goals() -> Response:
 @document_response(GoalOut, 201)
 async def create_goal() -> Response:
     """Create a goal (with tasks); free users hold at most 2 active goals."""
-    data = await _body(GoalCreate)
+    data = await json_body(GoalCreate)
     _goal, doc = await service.create_goal_doc(current_user(), data)
     return _json(doc, 201)
 
@@ -115,7 +103,7 @@ async def get_goal(goal_id: str) -> Response:
 async def patch_goal(goal_id: str) -> dict[str, Any]:
     """Change fields (merge); re-activating counts against the active-goals limit."""
     key = service.uid(goal_id)
-    data = await _body(GoalPatch)
+    data = await json_body(GoalPatch)
     return await changes.update_goal(current_user(), key, data)
 
 
@@ -133,7 +121,7 @@ async def delete_goal(goal_id: str) -> tuple[str, int]:
 async def record_progress(goal_id: str) -> dict[str, Any]:
     """Record ``{progress}`` or ``{task_id}`` (that task is done); 100 completes the goal."""
     key = service.uid(goal_id)
-    data = await _body(ProgressIn)
+    data = await json_body(ProgressIn)
     return await changes.record_progress(current_user(), key, data)
 
 
@@ -155,7 +143,7 @@ async def list_tasks(goal_id: str) -> Response:
 @document_response(TaskOut, 201)
 async def add_task(goal_id: str) -> Response:
     key = service.uid(goal_id)
-    data = await _body(TaskIn)
+    data = await json_body(TaskIn)
     return _json(await changes.add_task(current_user(), key, data), 201)
 
 
@@ -173,7 +161,7 @@ async def get_task(goal_id: str, task_id: str) -> Response:
 @document_response(TaskOut)
 async def patch_task(goal_id: str, task_id: str) -> Response:
     key, task = service.uid(goal_id), service.uid(task_id, "Task")
-    data = await _body(TaskPatch)
+    data = await json_body(TaskPatch)
     return _json(await changes.update_task(current_user(), key, task, data))
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint
-from quart_schema import document_response, validate_querystring, validate_request
+from quart_schema import document_response, validate_querystring
 
 from maigie_core.auth import current_user, require_user
+from maigie_core.bodies import validate_body
 from maigie_resources import service
 from maigie_resources.recommend import recommend_for
 from maigie_resources.schemas import (
@@ -44,7 +45,7 @@ async def list_or_search(query_args: ResourceQuery) -> dict[str, Any]:
 
 @resources_blueprint.post("")
 @require_user
-@validate_request(ResourceIn)
+@validate_body(ResourceIn)
 @document_response(ResourceOut, 201)
 async def create_resource(data: ResourceIn) -> tuple[dict[str, Any], int]:
     """Save a resource (``shared`` — visible to everyone — for administrators only)."""
@@ -53,7 +54,7 @@ async def create_resource(data: ResourceIn) -> tuple[dict[str, Any], int]:
 
 @resources_blueprint.post("/recommend")
 @require_user
-@validate_request(RecommendIn)
+@validate_body(RecommendIn)
 @document_response(RecommendOut)
 async def recommend(data: RecommendIn) -> dict[str, Any]:
     """Resources ranked for a course, goal, topic or text, with reasons (free: daily cap)."""
@@ -70,7 +71,7 @@ async def get_resource(resource_id: str) -> dict[str, Any]:
 
 @resources_blueprint.patch("/<resource_id>")
 @require_user
-@validate_request(ResourcePatch)
+@validate_body(ResourcePatch)
 @document_response(ResourceOut)
 async def patch_resource(resource_id: str, data: ResourcePatch) -> dict[str, Any]:
     """Change fields (tags replace the list); shared ones by administrators only."""

@@ -1,7 +1,7 @@
 """``/api/v1/schedule`` (blocks, the window listing, the feed) and ``/api/v1/reminders``.
 
-Bodies are validated with one ``model_validate_json`` and documented for OpenAPI with
-``document_request``/``document_response``; query strings are parsed by hand
+Bodies are validated by the core's ``json_body`` (strict JSON) and documented for OpenAPI
+with ``document_request``/``document_response``; query strings are parsed by hand
 (``windows``) and documented with ``document_querystring``.
 """
 
@@ -11,18 +11,16 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from quart import Blueprint, Response, request
 from quart_schema import (
-    RequestSchemaValidationError,
     document_querystring,
     document_request,
     document_response,
     security_scheme,
 )
 
-from maigie_core import BadRequest
 from maigie_core.auth import current_user, require_user
+from maigie_core.bodies import json_body
 from maigie_core.db import database
 from maigie_schedule import ical, planning, reminders, service, views
 from maigie_schedule.recurrence import zone
@@ -43,7 +41,6 @@ from maigie_schedule.schemas import (
 )
 from maigie_schedule.windows import invalid, parse_cursor, parse_limit, parse_window
 
-M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
 schedule_blueprint = Blueprint("schedule", __name__, url_prefix="/api/v1/schedule")
@@ -61,16 +58,6 @@ def one_connection(func: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable
             return await func(*args, **kwargs)
 
     return wrapped
-
-
-async def _body(model: type[M]) -> M:
-    raw = await request.get_data()
-    try:
-        return model.model_validate_json(raw.strip() or b"null")  # no body: 422, as everywhere
-    except ValidationError as exc:
-        if any(error["type"] == "json_invalid" for error in exc.errors()):
-            raise BadRequest("Malformed request body") from None
-        raise RequestSchemaValidationError(exc) from None
 
 
 # -- blocks ---------------------------------------------------------------------------
@@ -99,7 +86,7 @@ async def list_schedule() -> Response:
 @document_response(BlockOut, 201)
 async def create_block() -> tuple[dict[str, Any], int]:
     """Create a block or a series; 409 listing the conflicts unless ``allow_overlap``."""
-    data = await _body(BlockIn)
+    data = await json_body(BlockIn)
     return await service.create_block(current_user(), data), 201
 
 
@@ -120,7 +107,7 @@ async def get_block(block_id: str) -> dict[str, Any]:
 async def patch_block(block_id: str) -> dict[str, Any]:
     """Change the whole series; with ``?occurrence=`` only that occurrence, which then
     becomes a one-off block of its own (the response)."""
-    patch = await _body(BlockPatch)
+    patch = await json_body(BlockPatch)
     occurrence = request.args.get("occurrence")
     if occurrence:
         return await service.detach_occurrence(current_user(), block_id, occurrence, patch)
@@ -148,7 +135,7 @@ async def delete_block(block_id: str) -> tuple[str, int]:
 @document_response(PlanWeekOut)
 async def plan_week() -> dict[str, Any]:
     """Premium: spread a goal's open tasks over the week's free slots."""
-    data = await _body(PlanWeekIn)
+    data = await json_body(PlanWeekIn)
     return await planning.plan_week(current_user(), data)
 
 
@@ -213,7 +200,7 @@ async def list_reminders() -> dict[str, Any]:
 async def create_reminder() -> tuple[dict[str, Any], int]:
     """A reminder at ``remind_at``, or ``minutes_before`` (default 10) the next
     occurrence of ``block_id``; delivered as a notification and a ``reminder.due`` event."""
-    data = await _body(ReminderIn)
+    data = await json_body(ReminderIn)
     return await reminders.create_reminder(current_user(), data), 201
 
 

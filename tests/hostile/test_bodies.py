@@ -19,6 +19,7 @@ from hostile_support import (
     kinds,
     openapi,
     operations,
+    resolve,
     valid_body,
 )
 from seeding import seed
@@ -199,3 +200,41 @@ async def test_unicode_edge_cases_in_every_string_field(full_app: Any, alice: Ca
                 assert again[field] == sent, (where, "after a read", again[field], sent)
                 stored += 1
     assert stored >= 20  # most edge cases are legitimate text and must be kept
+
+
+# JSON values of the wrong type for a field of each JSON Schema type (pydantic's lax mode
+# took them: true as 1, "50" as fifty, 1 and "yes" as true, a number as a date-time).
+MISTYPED: dict[str, list[Any]] = {
+    "integer": [True, False, "5", 1.5],
+    "number": [True, "1.5"],
+    "boolean": [1, 0, "true", "yes", 1.0],
+    "date": [0, 20300101],
+    "date-time": [0, 1900000000],
+}
+
+
+def _field_type(doc: dict[str, Any], schema: dict[str, Any]) -> str | None:
+    options = [resolve(doc, s) for s in schema.get("anyOf", [schema])]
+    kinds_ = {o.get("format") or o.get("type") for o in options if o.get("type") != "null"}
+    return kinds_.pop() if len(kinds_) == 1 else None
+
+
+async def test_a_value_of_the_wrong_json_type_is_422_naming_the_field(
+    full_app: Any, alice: Caller
+) -> None:
+    """Every top-level field of every body, as its published schema types it."""
+    doc = await openapi(full_app)
+    ops = {(m, p): op for m, p, op in operations(doc)}
+    failures = []
+    tried = 0
+    for method, path, url, valid in await _body_routes(full_app, alice):
+        schema = body_schema(doc, ops[(method, path)]) or {}
+        for field, prop in schema.get("properties", {}).items():
+            for value in MISTYPED.get(_field_type(doc, prop) or "", []):
+                status, text, body = await alice.call(method, url, json={**valid, field: value})
+                tried += 1
+                named = status == 422 and any(field in d["loc"] for d in body["detail"])
+                if not named:
+                    failures.append(f"{method} {path} {field}={value!r}: {status} {text[:200]}")
+    assert not failures, "\n".join(failures)
+    assert tried >= 80, tried
