@@ -240,13 +240,14 @@ def install_middleware(
     protect_hypercorn_access_log()
 
     @app.before_request
-    async def assign_request_id() -> None:
-        g.request_id = _request_id(request.headers.get(REQUEST_ID_HEADER))
+    async def begin_request() -> None:
+        current: Request = cast(Any, request)._get_current_object()  # one context lookup
+        g.request_id = _request_id(current.headers.get(REQUEST_ID_HEADER))
         g.started = time.perf_counter()
-
-    # Every route's query string, as the route documents it: no repeated parameter, no
-    # lax integer or boolean (maigie_core/querystring.py).
-    app.before_request(check_query_string)
+        if current.query_string:
+            # every route's query string, as the route documents it: no repeated
+            # parameter, no lax integer or boolean (maigie_core/querystring.py)
+            check_query_string(app, current)
 
     # A WebSocket handshake Quart answers itself (a path with no socket: 404) is an HTTP
     # response like any other: it carries the request id and the security headers too.

@@ -86,11 +86,14 @@ class BoundedHeadConnection(h11.Connection):
     """h11's connection, refusing a *complete* request head over the incomplete limit."""
 
     def next_event(self) -> Any:
-        buffered = len(self._receive_buffer)
-        event = super().next_event()
+        limit = self._max_incomplete_event_size
+        received = self._receive_buffer._data  # its bytes (``len`` of the buffer is Python)
+        buffered = len(received)
+        event = h11.Connection.next_event(self)
         if (
-            type(event) is h11.Request
-            and buffered - len(self._receive_buffer) > self._max_incomplete_event_size
+            buffered > limit  # rare: the head is measured only then
+            and event.__class__ is h11.Request
+            and buffered - len(received) > limit  # the head's bytes were taken from it
         ):
             raise h11.RemoteProtocolError("request head too long", error_status_hint=431)
         return event
@@ -132,7 +135,10 @@ def install(security_headers: dict[str, str], log_requests: bool) -> None:
     from maigie_core.realtime.hypercorn_ws import IncompatibleServerError  # (it imports us)
 
     probe = h11.Connection(h11.SERVER)
-    if not hasattr(probe, "_receive_buffer") or not hasattr(probe, "_max_incomplete_event_size"):
+    buffer = getattr(probe, "_receive_buffer", None)
+    if not isinstance(getattr(buffer, "_data", None), bytearray) or not hasattr(
+        probe, "_max_incomplete_event_size"
+    ):
         raise IncompatibleServerError(
             f"h11 {version('h11')}: maigie_core/protocol_errors.py reads internals it lacks"
         )

@@ -9,7 +9,8 @@ hand-parsed lists and a puzzling "Input should be a valid integer" elsewhere, an
 pydantic's lax parsing of text took ``+5``, `` 5 ``, ``5.0`` and ``5_0`` (fifty) as
 integers and ``1``/``0``/``yes``/``off``/``T``… as booleans, where the hand-parsed lists
 refused them. :func:`check_query_string` runs before every route of the app, core and
-plugins, and answers the 422 envelope naming the parameter when
+plugins (called by the middleware's first ``before_request`` when there is a query
+string), and answers the 422 envelope naming the parameter when
 
 * a parameter is given more than once, unless its documented schema is an array
   (a multi-valued parameter; ``name[]`` is quart-schema's spelling of one);
@@ -26,7 +27,7 @@ import re
 from typing import Any
 
 from pydantic import TypeAdapter
-from quart import current_app, request
+from quart import Quart, Request
 from quart_schema.validation import QUART_SCHEMA_QUERYSTRING_ATTRIBUTE
 
 from maigie_core.errors import ValidationFailed
@@ -51,21 +52,20 @@ def _documented_types(model: Any) -> dict[str, str]:
     return kinds
 
 
-def _types_of_this_route() -> dict[str, str]:
+def _types_of_the_route(app: Quart, request: Request) -> dict[str, str]:
     rule = request.url_rule
-    view = current_app.view_functions.get(rule.endpoint) if rule is not None else None
+    view = app.view_functions.get(rule.endpoint) if rule is not None else None
     model = getattr(view, QUART_SCHEMA_QUERYSTRING_ATTRIBUTE, None)
     return _documented_types(model) if model is not None else {}
 
 
-async def check_query_string() -> None:
+def check_query_string(app: Quart, request: Request) -> None:
     """The 422 envelope for a repeated parameter or a lax integer or boolean (above)."""
-    if not request.query_string:
-        return
     types = None
-    for name, values in request.args.lists():
+    # a MultiDict is a dict of value lists: read them as they are (``lists()`` copies each)
+    for name, values in dict.items(request.args):
         if types is None:
-            types = _types_of_this_route()
+            types = _types_of_the_route(app, request)
         kind = types.get(name.removesuffix("[]"), "")
         if len(values) > 1 and kind != "array":
             raise _refused(name, "given more than once; it takes one value", "repeated")
