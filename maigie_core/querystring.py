@@ -61,6 +61,8 @@ def _types_of_the_route(app: Quart, request: Request) -> dict[str, str]:
 
 def check_query_string(app: Quart, request: Request) -> None:
     """The 422 envelope for a repeated parameter or a lax integer or boolean (above)."""
+    if request.url_rule is None:
+        return  # no route (404) or not this method (405): routing answers that
     types = None
     # a MultiDict is a dict of value lists: read them as they are (``lists()`` copies each)
     for name, values in dict.items(request.args):

@@ -90,6 +90,11 @@ async def test_an_undocumented_parameter_may_not_repeat_either(client: Any) -> N
     assert (await response.get_json()) == {"x": "1"}
 
 
+async def test_a_query_to_no_route_is_routing_s_answer(client: Any) -> None:
+    assert (await client.get("/api/v1/qs/nowhere?x=1&x=2")).status_code == 404
+    assert (await client.post("/api/v1/qs/validated?limit=x&limit=y")).status_code == 405
+
+
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("value", ["+5", " 5", "5 ", "5.0", "5_0", "0x5", "", "\u0665", "true"])
 async def test_an_integer_is_written_in_digits(client: Any, route: str, value: str) -> None:
