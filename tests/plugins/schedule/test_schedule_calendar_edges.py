@@ -73,7 +73,7 @@ async def test_a_window_at_the_end_of_the_calendar_is_a_422(api, query: str) -> 
     )
     response = await api.client.get(f"{BASE}?{query}", headers=headers)
     error = await assert_error(response, 422, "VALIDATION_ERROR")
-    assert error["detail"][0]["loc"][-1] in ("date", "start", "end")
+    assert error["detail"][0]["loc"] in (["date"], ["start"], ["end"])  # as other routes
 
 
 async def test_the_last_days_of_the_span_still_work(api) -> None:
