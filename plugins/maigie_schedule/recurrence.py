@@ -36,7 +36,7 @@ import bisect
 import calendar
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
@@ -333,6 +333,20 @@ class Series:
         """The UTC end of the occurrence starting at aware local ``start_local``."""
         end = (start_local.replace(tzinfo=None) + self.wall_length).replace(tzinfo=self.tz)
         return end.astimezone(UTC)
+
+    def starts_from(self, lo: datetime) -> Iterator[datetime]:
+        """Starts (aware UTC) of the occurrences that begin at ``lo`` or later, in order,
+        as far ahead as the series goes (a leap-day rule's next one may be years away)."""
+        if self.rule is None:
+            start = self.first_local.astimezone(UTC)
+            if start >= lo:
+                yield start
+            return
+        local_lo = lo.astimezone(self.tz) - _SLACK
+        for local in self.near(local_lo).xafter(local_lo, inc=True):
+            start = local.astimezone(UTC)
+            if start >= lo:
+                yield start
 
     def between(self, lo: datetime, hi: datetime) -> Iterable[tuple[datetime, datetime]]:
         """(start, end) in aware UTC of every occurrence overlapping [lo, hi)."""

@@ -31,7 +31,7 @@ from maigie_core.pagination import page
 from maigie_core.responses import rfc3339
 from maigie_core.tasks import enqueue, enqueue_at
 from maigie_schedule.models import Block, Reminder
-from maigie_schedule.recurrence import YEAR, series, utc_naive
+from maigie_schedule.recurrence import series, utc_naive
 from maigie_schedule.schemas import ReminderIn
 
 if TYPE_CHECKING:
@@ -63,8 +63,8 @@ def reminder_json(row: Reminder) -> dict[str, Any]:
 def next_start(s: Series, skip: frozenset[datetime], minutes_before: int) -> datetime | None:
     """The start (naive UTC) of the first occurrence whose reminder time is still ahead."""
     lo = datetime.now(UTC) + timedelta(minutes=minutes_before)
-    for start, _end in s.between(lo, lo + YEAR):
-        if start >= lo and start.replace(tzinfo=None) not in skip:
+    for start in s.starts_from(lo):
+        if start.replace(tzinfo=None) not in skip:
             return utc_naive(start)
     return None
 

@@ -6,6 +6,7 @@ The real consumer (in-process and ``maigie worker``) is in test_schedule_deliver
 from __future__ import annotations
 
 import asyncio
+import calendar
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -134,6 +135,36 @@ async def test_a_block_with_nothing_ahead_cannot_be_reminded_of(api) -> None:
         "VALIDATION_ERROR",
     )
     assert error["detail"][0]["loc"] == ["body", "block_id"]
+
+
+async def test_a_reminder_before_an_occurrence_more_than_a_year_ahead(api) -> None:
+    """The next occurrence is the series' own next one, however far (it looked one year
+    ahead: a leap-day series was "nothing ahead" in most years)."""
+    headers = await api.user()
+    block = await api.block(
+        headers,
+        start_at="2024-02-29T09:00:00Z",
+        end_at="2024-02-29T10:00:00Z",
+        rrule="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+    )
+    made = await api.reminder(headers, block_id=block["id"], minutes_before=10)
+    soon = datetime.now(UTC) + timedelta(minutes=10)
+    leap = next(
+        at
+        for year in range(soon.year, soon.year + 9)
+        if calendar.isleap(year) and (at := datetime(year, 2, 29, 9, tzinfo=UTC)) >= soon
+    )
+    assert made["remind_at"] == f"{leap - timedelta(minutes=10):%Y-%m-%dT%H:%M:%S}.000000Z"
+    ended = await api.block(
+        headers,
+        start_at="2020-02-29T09:00:00Z",
+        end_at="2020-02-29T10:00:00Z",
+        rrule="FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;COUNT=2",  # 2020 and 2024: over
+    )
+    response = await api.client.post(
+        REMINDERS, headers=headers, json={"message": "x", "block_id": ended["id"]}
+    )
+    await assert_error(response, 422, "VALIDATION_ERROR")
 
 
 async def test_another_users_reminder_is_404_and_unlisted(api) -> None:
