@@ -235,7 +235,7 @@ def install_middleware(
     security_headers = _security_headers(settings)
     log_requests = settings.ACCESS_LOG
     # what hypercorn refuses itself (a malformed or oversized head) gets the envelope too
-    protocol_errors.install(security_headers, log_requests)
+    protocol_errors.install(security_headers, log_requests, observe)
     logged_path = PathRedactor()
     protect_hypercorn_access_log()
 

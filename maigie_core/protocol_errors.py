@@ -8,9 +8,11 @@ of request line and headers is buffered and still incomplete; 501 for a
 ``Transfer-Encoding`` other than chunked. Its WebSocket stream does the same for an
 invalid handshake (400), and left that connection open. :class:`H11Protocol` sends the
 envelope of SPEC §4 instead, with a fresh ``X-Request-ID`` (the request's own one was
-never parsed), the security headers and ``Connection: close``, and logs the refusal on
-``maigie.access`` with that id; :mod:`maigie_core.realtime.hypercorn_ws` sends
-:func:`refusal` for the handshake and closes the connection.
+never parsed), the security headers and ``Connection: close``, logs the refusal on
+``maigie.access`` with that id and counts it in ``maigie_http_requests_total`` (method
+``OTHER``, route ``<unmatched>``: nothing of the request was read);
+:mod:`maigie_core.realtime.hypercorn_ws` sends :func:`refusal` for the handshake and
+closes the connection.
 
 h11 checks the limit only while a head is incomplete: one that arrives whole in a
 single read (hypercorn reads up to 64 KiB) passed however long it was.
@@ -34,7 +36,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from importlib.metadata import version
+from types import SimpleNamespace
 from typing import Any
 
 import h11
@@ -51,6 +55,11 @@ class _Policy:
 
     headers: list[tuple[bytes, bytes]] = []
     log_requests = True
+    observe: Callable[[Any, int, float], None] | None = None  # the middleware's metrics
+
+
+#: What the metrics know of a refused request: no method or URL rule was read.
+_UNREAD = SimpleNamespace(method="", url_rule=None)
 
 
 def refusal(status: int, message: str | None = None) -> tuple[list[tuple[bytes, bytes]], bytes]:
@@ -73,6 +82,8 @@ def refusal(status: int, message: str | None = None) -> tuple[list[tuple[bytes, 
             status,
             extra={"request_id": request_id, "status": status},
         )
+    if _Policy.observe is not None:
+        _Policy.observe(_UNREAD, status, 0.0)  # refused at once: no time in the app
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", b"%d" % len(body)),
@@ -127,8 +138,13 @@ class H11Protocol(HypercornH11Protocol):
         return None
 
 
-def install(security_headers: dict[str, str], log_requests: bool) -> None:
-    """Make hypercorn build :class:`H11Protocol` connections, refusing with these headers.
+def install(
+    security_headers: dict[str, str],
+    log_requests: bool,
+    observe: Callable[[Any, int, float], None] | None = None,
+) -> None:
+    """Make hypercorn build :class:`H11Protocol` connections, refusing with these headers
+    (and counting refusals with ``observe``, the middleware's metrics observer).
 
     Process-wide, like the other hypercorn rebindings: the last app built sets them.
     """
@@ -146,4 +162,5 @@ def install(security_headers: dict[str, str], log_requests: bool) -> None:
         raise IncompatibleServerError("hypercorn.protocol.H11Protocol is not hypercorn's")
     _Policy.headers = [(k.lower().encode(), v.encode()) for k, v in security_headers.items()]
     _Policy.log_requests = log_requests
+    _Policy.observe = observe
     setattr(hypercorn_protocol, "H11Protocol", H11Protocol)  # noqa: B010 - a rebinding

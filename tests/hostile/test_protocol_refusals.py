@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from served_support import Served
 
 LIMIT = 16 * 1024  # hypercorn's h11_max_incomplete_size
@@ -166,3 +168,18 @@ async def test_a_websocket_handshake_the_app_refuses_carries_the_usual_headers(
     answer = await exchange(served, get("/health", UPGRADE))
     assert answer.status == 400
     assert answer.envelope()["message"] == "No WebSocket is served at this URL"
+
+
+METRICS_TOKEN = "refusals-scraper-token"
+
+
+@pytest.mark.parametrize("served", [{"METRICS_TOKEN": METRICS_TOKEN}], indirect=True)
+async def test_refusals_are_counted_in_the_request_metrics(served: Served) -> None:
+    for request, _status, _code in MALFORMED[:3]:
+        assert (await exchange(served, request)).status == 400
+    assert (await exchange(served, get(headers=b"X-Big: " + b"b" * LIMIT + b"\r\n"))).status == 431
+    async with httpx.AsyncClient(base_url=served.base) as client:
+        scraped = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scraped.status_code == 200
+    counted = 'maigie_http_requests_total{method="OTHER",route="<unmatched>",status="4xx"} 4.0'
+    assert counted in scraped.text
