@@ -8,8 +8,11 @@ Put the guard directly under the route decorator::
     async def create_goal(data: GoalIn):
         user = current_user()
 
-Authentication happens before the body is validated, so an anonymous caller learns
-nothing about the schema. The route is documented as needing ``bearerAuth``.
+Authentication happens before the body is validated against the route's schema. The
+core's checks of every request run before it: a body declared JSON, no NUL in text, the
+query string read as the route documents it (no repeated parameter, integers in digits,
+booleans ``true``/``false``): an anonymous caller learns from them only what the public
+OpenAPI document says. The route is documented as needing ``bearerAuth``.
 """
 
 from __future__ import annotations
