@@ -132,6 +132,11 @@ def _parse_at(text: str, first: str, tz_name: str = LONDON) -> None:
         ("FREQ=HOURLY;INTERVAL=9;COUNT=1000", "2027-01-04T09:00"),
         ("FREQ=HOURLY;BYMINUTE=0,30;COUNT=8", "2027-01-04T09:00"),
         ("FREQ=YEARLY;BYDAY=53MO,-53MO", "2024-12-30T09:00"),
+        # a weekday on a day of the year: every day's candidates, or with no weekday
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "2044-02-29T09:00"),
+        ("FREQ=DAILY;BYMONTHDAY=13;BYDAY=FR", "2026-02-13T09:00"),
+        ("FREQ=DAILY;INTERVAL=10;BYMONTH=2;BYMONTHDAY=29", "2028-02-29T09:00"),
+        ("FREQ=DAILY;INTERVAL=2;BYDAY=MO,TU,WE,TH,FR;BYMONTH=6,7,8", "2027-06-01T09:00"),
     ],
 )
 def test_common_and_long_rules_are_accepted(text: str, first: str) -> None:
@@ -157,6 +162,11 @@ def test_common_and_long_rules_are_accepted(text: str, first: str) -> None:
         ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=1,2,3,4,5", "2027-01-04T09:00", "at most 4 values"),
         ("FREQ=HOURLY;BYMINUTE=0,10,20,30,40", "2027-01-04T09:00", "at most 4 times"),
         ("FREQ=HOURLY;BYMINUTE=0,30;BYSECOND=0,30,45", "2027-01-04T09:00", "at most 4 times"),
+        # a weekday on a day of the year, every INTERVAL-th day: centuries apart
+        ("FREQ=DAILY;INTERVAL=10;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO", "2044-02-29T09:00", "BYDAY"),
+        ("FREQ=DAILY;INTERVAL=10;BYYEARDAY=366;BYDAY=FR", "2032-12-31T09:00", "BYYEARDAY"),
+        ("FREQ=DAILY;INTERVAL=3;BYWEEKNO=53;BYDAY=TH", "2026-12-31T09:00", "INTERVAL > 1"),
+        ("FREQ=HOURLY;INTERVAL=5;BYMONTHDAY=13;BYDAY=FR", "2026-02-13T09:00", "INTERVAL > 1"),
         # dateutil's own, which no calendar app reads
         ("FREQ=YEARLY;BYEASTER=0", "2027-03-28T09:00", "BYEASTER is not part of RFC 5545"),
         # positions past dateutil's tables (an IndexError in some later month or year)
