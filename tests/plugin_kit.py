@@ -8,6 +8,17 @@ from maigie_core import EventSubscriber, hookimpl
 from maigie_core.events import Event
 
 
+def plugin_serving(*blueprints: Blueprint) -> object:
+    """A plugin whose one contribution is ``blueprints``."""
+
+    class Plugin:
+        @hookimpl
+        def register_blueprints(self, app):
+            return list(blueprints)
+
+    return Plugin()
+
+
 def plugin_with_route(prefix: str) -> object:
     bp = Blueprint(f"bp_{prefix}", __name__, url_prefix=f"/api/v1/{prefix}")
 
@@ -15,12 +26,7 @@ def plugin_with_route(prefix: str) -> object:
     async def ping() -> dict[str, str]:
         return {"pong": prefix}
 
-    class Plugin:
-        @hookimpl
-        def register_blueprints(self, app):
-            return [bp]
-
-    return Plugin()
+    return plugin_serving(bp)
 
 
 class EventLog:

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 import pytest
+from plugin_kit import plugin_serving
 from pydantic import BaseModel, ConfigDict, Field
 from quart import Blueprint
 
-from maigie_core import hookimpl
 from maigie_core.bodies import json_body, validate_body
 
 bp = Blueprint("bodies", __name__, url_prefix="/api/v1/bodies")
@@ -46,18 +46,12 @@ async def awaited() -> dict[str, Any]:
     return (await json_body(Thing)).model_dump(mode="json")
 
 
-class BodiesPlugin:
-    @hookimpl
-    def register_blueprints(self) -> list[Blueprint]:
-        return [bp]
-
-
 ROUTES = ("/api/v1/bodies/decorated", "/api/v1/bodies/awaited")
 
 
 @pytest.fixture
 async def client(make_app: Any) -> Any:
-    app = make_app(plugins={"bodies": BodiesPlugin()})
+    app = make_app(plugins={"bodies": plugin_serving(bp)})
     async with app.test_app():
         yield app.test_client()
 

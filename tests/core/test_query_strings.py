@@ -12,11 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from plugin_kit import plugin_serving
 from pydantic import BaseModel, Field
 from quart import Blueprint, request
 from quart_schema import document_querystring, validate_querystring
-
-from maigie_core import hookimpl
 
 bp = Blueprint("qs", __name__, url_prefix="/api/v1/qs")
 
@@ -45,18 +44,12 @@ async def undocumented() -> dict[str, Any]:
     return {"x": request.args.get("x")}
 
 
-class QueryPlugin:
-    @hookimpl
-    def register_blueprints(self) -> list[Blueprint]:
-        return [bp]
-
-
 ROUTES = ("/api/v1/qs/validated", "/api/v1/qs/by-hand")
 
 
 @pytest.fixture
 async def client(make_app: Any) -> Any:
-    app = make_app(plugins={"qs": QueryPlugin()})
+    app = make_app(plugins={"qs": plugin_serving(bp)})
     async with app.test_app():
         yield app.test_client()
 
